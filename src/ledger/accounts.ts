@@ -1,0 +1,210 @@
+import { v7 as uuidv7 } from "uuid";
+import type { Account, AccountStatus, AccountType, Transaction } from "../db/generated/prisma/client";
+import type { Db } from "../db/client";
+import { generateAccountNumber } from "./accountNumber";
+import type { AccountDirectory } from "./accountDirectory";
+import type { Currencies } from "./currencies";
+import { fail } from "./failures";
+import type {
+  AccountNotActive,
+  AccountNotFound,
+  AccountNumberTaken,
+  BalanceNotZero,
+  IdempotencyKeyReused,
+  ValidationFailed,
+  VersionConflict,
+} from "./failures";
+import { findPrior, fingerprint, type StoredResult } from "./idempotency";
+import type { Caller } from "./postings";
+import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
+import { isRetryable, uniqueViolation } from "./sqlErrors";
+import { isUuid, LIMITS, Violations } from "./validation";
+
+export interface OpenAccountInput {
+  ownerId?: string | null;
+  customerName: string;
+  type: AccountType;
+  currency?: string | null;
+  accountNumber?: string | null;
+  initialDeposit?: string | null;
+  idempotencyKey: string;
+}
+
+export interface OpenAccountSuccess {
+  outcome: "OpenAccountSuccess";
+  account: Account;
+  transaction: Transaction | null;
+  replayed: boolean;
+}
+
+export interface UpdateAccountInput {
+  accountId: string;
+  expectedVersion: number;
+  customerName?: string | null;
+  type?: AccountType | null;
+  status?: AccountStatus | null;
+}
+
+export interface AccountChanged<Name extends string> {
+  outcome: Name;
+  account: Account;
+}
+
+export type OpenAccountResult = OpenAccountSuccess | ValidationFailed | AccountNumberTaken | IdempotencyKeyReused;
+export type UpdateAccountResult =
+  | AccountChanged<"UpdateAccountSuccess">
+  | ValidationFailed
+  | VersionConflict
+  | AccountNotFound
+  | AccountNotActive;
+export type CloseAccountResult =
+  | AccountChanged<"CloseAccountSuccess">
+  | VersionConflict
+  | AccountNotFound
+  | AccountNotActive
+  | BalanceNotZero;
+
+const DEFAULT_CURRENCY = "USD";
+/** Digits only; the database holds the same rule. Generated numbers are 10 digits with a Luhn check digit. */
+const ACCOUNT_NUMBER = /^[0-9]{6,34}$/;
+/** A generated number that collides with an existing one is drawn again, this often at most. */
+const MAX_NUMBER_DRAWS = 5;
+
+export class Accounts {
+  constructor(
+    private readonly db: Db,
+    private readonly currencies: Currencies,
+    private readonly directory: AccountDirectory,
+  ) {}
+
+  async open(caller: Caller, input: OpenAccountInput): Promise<OpenAccountResult> {
+    const currency = input.currency ?? DEFAULT_CURRENCY;
+    const check = new Violations();
+    check.text("customerName", input.customerName, LIMITS.customerName, { required: true });
+    check.text("ownerId", input.ownerId, LIMITS.ownerId);
+    check.idempotencyKey(input.idempotencyKey);
+    check.currency("currency", currency, this.currencies);
+    if (input.accountNumber != null && !ACCOUNT_NUMBER.test(input.accountNumber)) {
+      check.add("accountNumber", "must be 6 to 34 digits");
+    }
+    const deposit =
+      input.initialDeposit != null && this.currencies.has(currency)
+        ? check.amount("initialDeposit", input.initialDeposit, currency, this.currencies, { zeroAllowed: true })
+        : 0n;
+    if (!check.ok || deposit === undefined) return fail.validation(check.list);
+
+    const customerName = input.customerName.trim();
+    const claim = {
+      scope: caller.subject,
+      key: input.idempotencyKey,
+      operation: "openAccount",
+      fingerprint: fingerprint("openAccount", {
+        ownerId: input.ownerId ?? null,
+        customerName,
+        type: input.type,
+        currency,
+        accountNumber: input.accountNumber ?? null,
+        initialDeposit: deposit.toString(),
+      }),
+    };
+
+    for (let draw = 1; ; draw++) {
+      const accountId = uuidv7();
+      const transactionId = uuidv7();
+      const accountNumber = input.accountNumber ?? generateAccountNumber();
+      const stored: StoredResult = { accountId, transactionIds: deposit > 0n ? [transactionId] : [] };
+      try {
+        const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+          WITH account AS (
+            INSERT INTO accounts (id, account_number, owner_id, customer_name, type, currency, balance, version)
+            VALUES (${accountId}::uuid, ${accountNumber}, ${input.ownerId ?? null}, ${customerName},
+                    ${input.type}::"AccountType", ${currency}, ${deposit}, ${deposit > 0n ? 1 : 0})
+            RETURNING *
+          ), posting AS (
+            INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, description, actor)
+            SELECT ${transactionId}::uuid, id, 'CREDIT', 'DEPOSIT', balance, balance, version, 'Opening deposit', ${caller.subject}
+              FROM account WHERE balance > 0
+            RETURNING *
+          ), claim AS (
+            INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
+            SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
+              FROM account
+          )
+          SELECT ${selectAccount("account")}, ${selectTransaction("posting")}
+            FROM account LEFT JOIN posting ON true`;
+        this.directory.remember(accountId, currency);
+        const transaction = rows[0].t_id ? pickTransaction(rows[0]) : null;
+        return { outcome: "OpenAccountSuccess", account: pickAccount(rows[0]), transaction, replayed: false };
+      } catch (error) {
+        if (isRetryable(error)) continue;
+        const collision = uniqueViolation(error);
+        if (!collision) throw error;
+        const prior = await findPrior(this.db, claim);
+        if (prior?.kind === "replay") return this.replayOpen(prior.result);
+        if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
+        if (collision !== "accounts_account_number_key") throw error;
+        if (input.accountNumber != null) return fail.accountNumberTaken(accountNumber);
+        if (draw >= MAX_NUMBER_DRAWS) throw error;
+      }
+    }
+  }
+
+  async update(input: UpdateAccountInput): Promise<UpdateAccountResult> {
+    const check = new Violations();
+    check.version("expectedVersion", input.expectedVersion);
+    check.text("customerName", input.customerName, LIMITS.customerName);
+    if (input.status === "CLOSED") check.add("status", "use closeAccount to close an account");
+    if (input.customerName == null && input.type == null && input.status == null) {
+      check.add("accountId", "nothing to change: give customerName, type or status");
+    }
+    if (!check.ok) return fail.validation(check.list);
+    if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
+
+    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+      UPDATE accounts a
+         SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
+             type = COALESCE(${input.type ?? null}::"AccountType", type),
+             status = COALESCE(${input.status ?? null}::"AccountStatus", status),
+             version = version + 1, updated_at = now()
+       WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
+      RETURNING ${selectAccount("a")}`;
+    if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
+    const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
+    // Versions only grow: a version that did not match cannot match now.
+    if (unchanged === "balance") throw new Error(`update of account ${input.accountId} matched no row`);
+    return unchanged;
+  }
+
+  async close(input: { accountId: string; expectedVersion: number }): Promise<CloseAccountResult> {
+    if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
+    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+      UPDATE accounts a
+         SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = now()
+       WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
+      RETURNING ${selectAccount("a")}`;
+    if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
+    const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
+    if (unchanged !== "balance") return unchanged;
+    const account = await this.db.account.findUniqueOrThrow({ where: { id: input.accountId } });
+    return fail.balanceNotZero(account.id, this.currencies.format(account.balance, account.currency));
+  }
+
+  /** Why a versioned change touched no row; "balance" when only the balance can be in the way. */
+  private async whyUnchanged(accountId: string, expectedVersion: number) {
+    const account = await this.db.account.findUnique({ where: { id: accountId } });
+    if (!account) return fail.accountNotFound(accountId);
+    if (account.status === "CLOSED") return fail.accountNotActive(accountId, account.status);
+    if (account.version !== expectedVersion) {
+      return fail.versionConflict(accountId, expectedVersion, account.version, this.currencies.format(account.balance, account.currency));
+    }
+    return "balance" as const;
+  }
+
+  private async replayOpen(result: StoredResult): Promise<OpenAccountSuccess> {
+    const account = await this.db.account.findUniqueOrThrow({ where: { id: result.accountId } });
+    const transaction = result.transactionIds.length
+      ? await this.db.transaction.findUniqueOrThrow({ where: { id: result.transactionIds[0] } })
+      : null;
+    return { outcome: "OpenAccountSuccess", account, transaction, replayed: true };
+  }
+}

@@ -1,0 +1,152 @@
+import type { AccountStatus } from "../db/generated/prisma/client";
+
+/*
+ * Expected business failures. `outcome` is the name of the GraphQL union
+ * member that carries it, so schema, code and logs share one name; `code` is
+ * the stable machine-readable code clients switch on.
+ */
+
+export interface FieldViolation {
+  path: string[];
+  message: string;
+}
+
+export interface ValidationFailed {
+  outcome: "ValidationFailed";
+  code: "VALIDATION_FAILED";
+  message: string;
+  violations: FieldViolation[];
+}
+export interface VersionConflict {
+  outcome: "VersionConflict";
+  code: "VERSION_CONFLICT";
+  message: string;
+  accountId: string;
+  expectedVersion: number;
+  currentVersion: number;
+  currentBalance: string;
+}
+export interface InsufficientFunds {
+  outcome: "InsufficientFunds";
+  code: "INSUFFICIENT_FUNDS";
+  message: string;
+  accountId: string;
+  balance: string;
+  requested: string;
+}
+export interface AccountNotFound {
+  outcome: "AccountNotFound";
+  code: "ACCOUNT_NOT_FOUND";
+  message: string;
+  accountId: string;
+}
+export interface AccountNotActive {
+  outcome: "AccountNotActive";
+  code: "ACCOUNT_NOT_ACTIVE";
+  message: string;
+  accountId: string;
+  status: AccountStatus;
+}
+export interface IdempotencyKeyReused {
+  outcome: "IdempotencyKeyReused";
+  code: "IDEMPOTENCY_KEY_REUSED";
+  message: string;
+  idempotencyKey: string;
+}
+export interface AccountNumberTaken {
+  outcome: "AccountNumberTaken";
+  code: "ACCOUNT_NUMBER_TAKEN";
+  message: string;
+  accountNumber: string;
+}
+export interface ReferenceTaken {
+  outcome: "ReferenceTaken";
+  code: "REFERENCE_TAKEN";
+  message: string;
+  reference: string;
+}
+export interface BalanceNotZero {
+  outcome: "BalanceNotZero";
+  code: "BALANCE_NOT_ZERO";
+  message: string;
+  accountId: string;
+  balance: string;
+}
+export interface CurrencyMismatch {
+  outcome: "CurrencyMismatch";
+  code: "CURRENCY_MISMATCH";
+  message: string;
+  fromCurrency: string;
+  toCurrency: string;
+}
+
+export const fail = {
+  validation: (violations: FieldViolation[]): ValidationFailed => ({
+    outcome: "ValidationFailed",
+    code: "VALIDATION_FAILED",
+    message: violations.map((v) => `${v.path.join(".")}: ${v.message}`).join("; "),
+    violations,
+  }),
+  versionConflict: (accountId: string, expectedVersion: number, currentVersion: number, currentBalance: string): VersionConflict => ({
+    outcome: "VersionConflict",
+    code: "VERSION_CONFLICT",
+    message: `account ${accountId} is at version ${currentVersion}, not ${expectedVersion}: re-read it and retry`,
+    accountId,
+    expectedVersion,
+    currentVersion,
+    currentBalance,
+  }),
+  insufficientFunds: (accountId: string, balance: string, requested: string): InsufficientFunds => ({
+    outcome: "InsufficientFunds",
+    code: "INSUFFICIENT_FUNDS",
+    message: `account ${accountId} holds ${balance}, less than the ${requested} requested`,
+    accountId,
+    balance,
+    requested,
+  }),
+  accountNotFound: (accountId: string): AccountNotFound => ({
+    outcome: "AccountNotFound",
+    code: "ACCOUNT_NOT_FOUND",
+    message: `no account ${accountId}`,
+    accountId,
+  }),
+  accountNotActive: (accountId: string, status: AccountStatus): AccountNotActive => ({
+    outcome: "AccountNotActive",
+    code: "ACCOUNT_NOT_ACTIVE",
+    message: `account ${accountId} is ${status}`,
+    accountId,
+    status,
+  }),
+  idempotencyKeyReused: (idempotencyKey: string): IdempotencyKeyReused => ({
+    outcome: "IdempotencyKeyReused",
+    code: "IDEMPOTENCY_KEY_REUSED",
+    message: "this idempotency key was already used for a different request",
+    idempotencyKey,
+  }),
+  accountNumberTaken: (accountNumber: string): AccountNumberTaken => ({
+    outcome: "AccountNumberTaken",
+    code: "ACCOUNT_NUMBER_TAKEN",
+    message: `account number ${accountNumber} is already in use`,
+    accountNumber,
+  }),
+  referenceTaken: (reference: string): ReferenceTaken => ({
+    outcome: "ReferenceTaken",
+    code: "REFERENCE_TAKEN",
+    message: `reference ${reference} is already used by another transaction`,
+    reference,
+  }),
+  balanceNotZero: (accountId: string, balance: string): BalanceNotZero => ({
+    outcome: "BalanceNotZero",
+    code: "BALANCE_NOT_ZERO",
+    message: `account ${accountId} still holds ${balance}: only an empty account can be closed`,
+    accountId,
+    balance,
+  }),
+  currencyMismatch: (fromCurrency: string, toCurrency: string): CurrencyMismatch => ({
+    outcome: "CurrencyMismatch",
+    code: "CURRENCY_MISMATCH",
+    message: `cannot transfer between ${fromCurrency} and ${toCurrency} accounts`,
+    fromCurrency,
+    toCurrency,
+  }),
+};

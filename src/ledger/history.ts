@@ -1,0 +1,140 @@
+import { Prisma } from "../db/generated/prisma/client";
+import type { Account, AccountStatus, AccountType, Transaction, TransactionKind, TransactionStatus, TransactionType } from "../db/generated/prisma/client";
+import type { Db } from "../db/client";
+import { pickTransaction, selectTransaction } from "./rows";
+import { isUuid } from "./validation";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** A page request that cannot be served: a bad `first` or a cursor we did not issue. */
+export class PageRequestError extends Error {}
+
+export interface PageRequest {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+export interface AccountFilter {
+  status?: AccountStatus | null;
+  type?: AccountType | null;
+  customerName?: string | null;
+}
+
+export interface TransactionFilter {
+  type?: TransactionType | null;
+  kind?: TransactionKind | null;
+  status?: TransactionStatus | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/*
+ * Keyset pagination, newest first, on (createdAt desc, id desc): the order an
+ * index serves, stable while new rows arrive. A cursor is the position of a
+ * row, opaque to clients.
+ */
+interface Position {
+  createdAt: Date;
+  id: string;
+}
+
+function encodeCursor(row: Position): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+    const createdAt = new Date(at);
+    if (typeof at === "string" && typeof id === "string" && isUuid(id) && !Number.isNaN(createdAt.getTime())) {
+      return { createdAt, id };
+    }
+  } catch {
+    // answered below
+  }
+  throw new PageRequestError("`after` is not a cursor this API issued");
+}
+
+function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new PageRequestError(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return size;
+}
+
+function toPage<T extends Position>(rows: T[], size: number, after: string | null | undefined): Page<T> {
+  const nodes = rows.slice(0, size);
+  return { nodes, cursors: nodes.map(encodeCursor), hasNextPage: rows.length > size, hasPreviousPage: after != null };
+}
+
+/** A batch key: the same page of history asked of several accounts. */
+export interface HistoryRequest extends PageRequest {
+  filter?: TransactionFilter | null;
+}
+
+export class History {
+  constructor(private readonly db: Db) {}
+
+  async accounts(page: PageRequest, filter: AccountFilter | null | undefined, ownerId?: string): Promise<Page<Account>> {
+    const size = pageSize(page.first);
+    const after = page.after != null ? decodeCursor(page.after) : undefined;
+    const rows = await this.db.account.findMany({
+      where: {
+        ownerId,
+        status: filter?.status ?? undefined,
+        type: filter?.type ?? undefined,
+        customerName: filter?.customerName ? { contains: filter.customerName, mode: "insensitive" } : undefined,
+        OR: after
+          ? [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }]
+          : undefined,
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: size + 1,
+    });
+    return toPage(rows, size, page.after);
+  }
+
+  /** One page of history for each account, in one statement (a LATERAL join per account). */
+  async transactions(accountIds: readonly string[], request: HistoryRequest): Promise<Page<Transaction>[]> {
+    const size = pageSize(request.first);
+    const after = request.after != null ? decodeCursor(request.after) : undefined;
+    const filter = request.filter ?? {};
+    const conditions = [
+      after ? Prisma.sql`AND (t.created_at, t.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : Prisma.empty,
+      filter.type ? Prisma.sql`AND t.type = ${filter.type}::"TransactionType"` : Prisma.empty,
+      filter.kind ? Prisma.sql`AND t.kind = ${filter.kind}::"TransactionKind"` : Prisma.empty,
+      filter.status ? Prisma.sql`AND t.status = ${filter.status}::"TransactionStatus"` : Prisma.empty,
+      filter.from ? Prisma.sql`AND t.created_at >= ${filter.from}::timestamptz` : Prisma.empty,
+      filter.to ? Prisma.sql`AND t.created_at < ${filter.to}::timestamptz` : Prisma.empty,
+    ];
+    const ids = accountIds.filter(isUuid).map((id) => id.toLowerCase());
+    const rows = ids.length
+      ? await this.db.$queryRaw<Record<string, unknown>[]>`
+          SELECT ${selectTransaction("t")}
+            FROM unnest(${ids}::uuid[]) AS a(id)
+            CROSS JOIN LATERAL (
+              SELECT * FROM transactions t
+               WHERE t.account_id = a.id ${Prisma.join(conditions, " ")}
+               ORDER BY t.created_at DESC, t.id DESC
+               LIMIT ${size + 1}
+            ) t`
+      : [];
+    const byAccount = new Map<string, Transaction[]>();
+    for (const row of rows) {
+      const transaction = pickTransaction(row);
+      const list = byAccount.get(transaction.accountId) ?? [];
+      list.push(transaction);
+      byAccount.set(transaction.accountId, list);
+    }
+    return accountIds.map((id) => toPage(byAccount.get(id.toLowerCase()) ?? [], size, request.after));
+  }
+}

@@ -1,0 +1,31 @@
+import type { Db } from "../db/client";
+import { AccountDirectory } from "./accountDirectory";
+import { Accounts } from "./accounts";
+import { Currencies } from "./currencies";
+import { History } from "./history";
+import { Postings } from "./postings";
+
+export type { Caller } from "./postings";
+
+/** The ledger: every money rule of Solvent, with no GraphQL or HTTP in it. */
+export class Ledger {
+  private constructor(
+    readonly db: Db,
+    readonly currencies: Currencies,
+    readonly accounts: Accounts,
+    readonly postings: Postings,
+    readonly history: History,
+  ) {}
+
+  static async create(db: Db): Promise<Ledger> {
+    const currencies = await Currencies.load(db);
+    const directory = new AccountDirectory(db);
+    return new Ledger(
+      db,
+      currencies,
+      new Accounts(db, currencies, directory),
+      new Postings(db, currencies, directory),
+      new History(db),
+    );
+  }
+}

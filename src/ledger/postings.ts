@@ -1,0 +1,365 @@
+import { v7 as uuidv7 } from "uuid";
+import type { Account, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
+import type { Db } from "../db/client";
+import type { AccountDirectory } from "./accountDirectory";
+import type { Currencies } from "./currencies";
+import { fail } from "./failures";
+import type {
+  AccountNotActive,
+  AccountNotFound,
+  CurrencyMismatch,
+  IdempotencyKeyReused,
+  InsufficientFunds,
+  ReferenceTaken,
+  ValidationFailed,
+  VersionConflict,
+} from "./failures";
+import { findPrior, fingerprint, type IdempotencyClaim, type StoredResult } from "./idempotency";
+import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
+import { isRetryable, uniqueViolation } from "./sqlErrors";
+import { LIMITS, Violations } from "./validation";
+
+/** Who is acting: the idempotency scope and the actor recorded on postings. */
+export interface Caller {
+  subject: string;
+}
+
+export interface PostingInput {
+  accountId: string;
+  amount: string;
+  expectedVersion?: number | null;
+  idempotencyKey: string;
+  reference?: string | null;
+  description?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface TransferInput {
+  fromAccountId: string;
+  toAccountId: string;
+  amount: string;
+  expectedFromVersion?: number | null;
+  expectedToVersion?: number | null;
+  idempotencyKey: string;
+  reference?: string | null;
+  description?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface PostingSuccess {
+  outcome: "PostingSuccess";
+  transaction: Transaction;
+  account: Account;
+  replayed: boolean;
+}
+
+export interface TransferSuccess {
+  outcome: "TransferSuccess";
+  transferId: string;
+  debit: Transaction;
+  credit: Transaction;
+  from: Account;
+  to: Account;
+  replayed: boolean;
+}
+
+type PostingFailure =
+  | ValidationFailed
+  | VersionConflict
+  | InsufficientFunds
+  | AccountNotFound
+  | AccountNotActive
+  | IdempotencyKeyReused
+  | ReferenceTaken;
+
+export type PostingResult = PostingSuccess | PostingFailure;
+export type TransferResult = TransferSuccess | PostingFailure | CurrencyMismatch;
+
+/** A statement that lost a race (the account changed between the attempt and the diagnosis) runs again, this often at most. */
+const MAX_ATTEMPTS = 8;
+
+/** Marks "nothing wrong found: the state moved under us, try again". */
+const RACE = Symbol("race");
+
+/*
+ * Credits, debits and transfers. The success path of each is one SQL
+ * statement: a conditional UPDATE of the account (version, status, funds,
+ * expected version all in its WHERE clause), the INSERT of the posting and
+ * the INSERT of the idempotency key, committed together or not at all. No
+ * lock is held across an await, and no read comes before the write. Only
+ * when the statement changes nothing do we read, to say why.
+ */
+export class Postings {
+  constructor(
+    private readonly db: Db,
+    private readonly currencies: Currencies,
+    private readonly directory: AccountDirectory,
+  ) {}
+
+  credit(caller: Caller, input: PostingInput): Promise<PostingResult> {
+    return this.post(caller, input, "CREDIT", "DEPOSIT");
+  }
+
+  debit(caller: Caller, input: PostingInput): Promise<PostingResult> {
+    return this.post(caller, input, "DEBIT", "WITHDRAWAL");
+  }
+
+  private async post(caller: Caller, request: PostingInput, type: TransactionType, kind: TransactionKind): Promise<PostingResult> {
+    const input = { ...request, accountId: request.accountId.toLowerCase() };
+    const currency = await this.directory.currencyOf(input.accountId);
+    if (!currency) return fail.accountNotFound(input.accountId);
+
+    const check = new Violations();
+    const amount = check.amount("amount", input.amount, currency, this.currencies);
+    check.version("expectedVersion", input.expectedVersion);
+    annotationRules(check, input);
+    if (!check.ok || amount === undefined) return fail.validation(check.list);
+
+    const operation = type === "CREDIT" ? "credit" : "debit";
+    const claim = this.claim(caller, input.idempotencyKey, operation, {
+      accountId: input.accountId,
+      amount: amount.toString(),
+      reference: input.reference ?? null,
+      description: input.description ?? null,
+      metadata: input.metadata ?? null,
+    });
+    const delta = type === "CREDIT" ? amount : -amount;
+    const expected = input.expectedVersion ?? null;
+
+    return this.attempt(claim, async () => {
+      const transactionId = uuidv7();
+      const stored: StoredResult = { accountId: input.accountId, transactionIds: [transactionId] };
+      const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+        WITH account AS (
+          UPDATE accounts
+             SET balance = balance + ${delta}, version = version + 1, updated_at = now()
+           WHERE id = ${input.accountId}::uuid
+             AND status = 'ACTIVE'
+             AND (${expected}::int IS NULL OR version = ${expected}::int)
+             AND balance + ${delta} >= 0
+          RETURNING *
+        ), posting AS (
+          INSERT INTO transactions (id, reference, account_id, type, kind, amount, balance_after, account_version,
+                                    description, metadata, actor, created_at)
+          SELECT ${transactionId}::uuid, ${input.reference ?? null}, id, ${type}::"TransactionType",
+                 ${kind}::"TransactionKind", ${amount}, balance, version, ${input.description ?? null},
+                 ${jsonParam(input.metadata)}::jsonb, ${caller.subject}, now()
+            FROM account
+          RETURNING *
+        ), claim AS (
+          INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
+          SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
+            FROM posting
+        )
+        SELECT ${selectAccount("account")}, ${selectTransaction("posting")} FROM account, posting`;
+      if (rows.length === 0) return this.whyNotPosted(input.accountId, type, amount, expected);
+      return { outcome: "PostingSuccess", account: pickAccount(rows[0]), transaction: pickTransaction(rows[0]), replayed: false };
+    }, (result) => this.replayPosting(result), input.reference);
+  }
+
+  async transfer(caller: Caller, request: TransferInput): Promise<TransferResult> {
+    const input = { ...request, fromAccountId: request.fromAccountId.toLowerCase(), toAccountId: request.toAccountId.toLowerCase() };
+    const [fromCurrency, toCurrency] = await Promise.all([
+      this.directory.currencyOf(input.fromAccountId),
+      this.directory.currencyOf(input.toAccountId),
+    ]);
+    if (!fromCurrency) return fail.accountNotFound(input.fromAccountId);
+    if (!toCurrency) return fail.accountNotFound(input.toAccountId);
+
+    const check = new Violations();
+    if (input.fromAccountId === input.toAccountId) {
+      check.add("toAccountId", "must differ from fromAccountId");
+    }
+    const amount = check.amount("amount", input.amount, fromCurrency, this.currencies);
+    check.version("expectedFromVersion", input.expectedFromVersion);
+    check.version("expectedToVersion", input.expectedToVersion);
+    annotationRules(check, input);
+    if (!check.ok || amount === undefined) return fail.validation(check.list);
+    if (fromCurrency !== toCurrency) return fail.currencyMismatch(fromCurrency, toCurrency);
+
+    const claim = this.claim(caller, input.idempotencyKey, "transfer", {
+      fromAccountId: input.fromAccountId,
+      toAccountId: input.toAccountId,
+      amount: amount.toString(),
+      reference: input.reference ?? null,
+      description: input.description ?? null,
+      metadata: input.metadata ?? null,
+    });
+    const from = input.fromAccountId;
+    const to = input.toAccountId;
+    const expectedFrom = input.expectedFromVersion ?? null;
+    const expectedTo = input.expectedToVersion ?? null;
+
+    return this.attempt(claim, async () => {
+      const transferId = uuidv7();
+      const debitId = uuidv7();
+      const creditId = uuidv7();
+      const stored: StoredResult = { transferId, transactionIds: [debitId, creditId] };
+      // Both rows are locked in id order before either is written, so two
+      // opposite transfers queue up instead of deadlocking.
+      const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+        WITH locked AS (
+          SELECT id, status, balance, version FROM accounts
+           WHERE id IN (${from}::uuid, ${to}::uuid)
+           ORDER BY id
+             FOR UPDATE
+        ), allowed AS (
+          SELECT 1 FROM locked f, locked t
+           WHERE f.id = ${from}::uuid AND t.id = ${to}::uuid
+             AND f.status = 'ACTIVE' AND t.status = 'ACTIVE'
+             AND f.balance >= ${amount}
+             AND (${expectedFrom}::int IS NULL OR f.version = ${expectedFrom}::int)
+             AND (${expectedTo}::int IS NULL OR t.version = ${expectedTo}::int)
+        ), moved AS (
+          UPDATE accounts a
+             SET balance = a.balance + CASE WHEN a.id = ${from}::uuid THEN -${amount}::bigint ELSE ${amount}::bigint END,
+                 version = a.version + 1, updated_at = now()
+            FROM allowed
+           WHERE a.id IN (${from}::uuid, ${to}::uuid)
+          RETURNING a.*
+        ), legs AS (
+          INSERT INTO transactions (id, reference, account_id, type, kind, amount, balance_after, account_version,
+                                    description, metadata, transfer_id, actor, created_at)
+          SELECT CASE WHEN m.id = ${from}::uuid THEN ${debitId}::uuid ELSE ${creditId}::uuid END,
+                 CASE WHEN m.id = ${from}::uuid THEN ${input.reference ?? null} END,
+                 m.id,
+                 (CASE WHEN m.id = ${from}::uuid THEN 'DEBIT' ELSE 'CREDIT' END)::"TransactionType",
+                 'TRANSFER', ${amount}, m.balance, m.version, ${input.description ?? null},
+                 ${jsonParam(input.metadata)}::jsonb, ${transferId}::uuid, ${caller.subject}, now()
+            FROM moved m
+          RETURNING *
+        ), claim AS (
+          INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
+          SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
+            FROM allowed
+        )
+        SELECT ${selectAccount("moved")}, ${selectTransaction("legs")}
+          FROM moved JOIN legs ON legs.account_id = moved.id`;
+      if (rows.length === 0) return this.whyNotTransferred(input, amount);
+      const legs = rows.map((row) => ({ account: pickAccount(row), transaction: pickTransaction(row) }));
+      const debit = legs.find((leg) => leg.transaction.type === "DEBIT")!;
+      const credit = legs.find((leg) => leg.transaction.type === "CREDIT")!;
+      return {
+        outcome: "TransferSuccess",
+        transferId,
+        debit: debit.transaction,
+        credit: credit.transaction,
+        from: debit.account,
+        to: credit.account,
+        replayed: false,
+      };
+    }, (result) => this.replayTransfer(result), input.reference);
+  }
+
+  private claim(caller: Caller, key: string, operation: string, input: unknown): IdempotencyClaim {
+    return { scope: caller.subject, key, operation, fingerprint: fingerprint(operation, input) };
+  }
+
+  /**
+   * Runs one attempt of a money movement until it posts or fails for a
+   * reason. A collision or a no-op first asks the idempotency table: a retry
+   * of an earlier success is answered from there, whatever the account looks
+   * like now.
+   */
+  private async attempt<S extends object, F extends object>(
+    claim: IdempotencyClaim,
+    run: () => Promise<S | F | typeof RACE>,
+    replay: (result: StoredResult) => Promise<S>,
+    reference: string | null | undefined,
+  ): Promise<S | F | IdempotencyKeyReused | ReferenceTaken> {
+    for (let attempt = 1; ; attempt++) {
+      let outcome: S | F | typeof RACE;
+      let collision: string | undefined;
+      try {
+        outcome = await run();
+      } catch (error) {
+        if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
+        collision = uniqueViolation(error);
+        if (!collision) throw error;
+        outcome = RACE;
+      }
+      if (collision || outcome === RACE || isFailure(outcome)) {
+        const prior = await findPrior(this.db, claim);
+        if (prior?.kind === "replay") return replay(prior.result);
+        if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
+      }
+      if (collision === "transactions_reference_key" && reference) return fail.referenceTaken(reference);
+      if (collision && collision !== "idempotency_keys_pkey") throw new Error(`unexpected collision on ${collision}`);
+      if (outcome !== RACE) return outcome;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
+    }
+  }
+
+  private async whyNotPosted(accountId: string, type: TransactionType, amount: bigint, expected: number | null) {
+    const account = await this.db.account.findUnique({ where: { id: accountId } });
+    if (!account) return fail.accountNotFound(accountId);
+    if (account.status !== "ACTIVE") return fail.accountNotActive(accountId, account.status);
+    if (expected !== null && account.version !== expected) return this.versionConflict(account, expected);
+    if (type === "DEBIT" && account.balance < amount) return this.insufficientFunds(account, amount);
+    return RACE;
+  }
+
+  private async whyNotTransferred(input: TransferInput, amount: bigint) {
+    const accounts = await this.db.account.findMany({ where: { id: { in: [input.fromAccountId, input.toAccountId] } } });
+    const from = accounts.find((a) => a.id === input.fromAccountId);
+    const to = accounts.find((a) => a.id === input.toAccountId);
+    if (!from) return fail.accountNotFound(input.fromAccountId);
+    if (!to) return fail.accountNotFound(input.toAccountId);
+    for (const account of [from, to]) {
+      if (account.status !== "ACTIVE") return fail.accountNotActive(account.id, account.status);
+    }
+    const expectations: Array<[Account, number | null | undefined]> = [
+      [from, input.expectedFromVersion],
+      [to, input.expectedToVersion],
+    ];
+    for (const [account, expected] of expectations) {
+      if (expected != null && account.version !== expected) return this.versionConflict(account, expected);
+    }
+    if (from.balance < amount) return this.insufficientFunds(from, amount);
+    return RACE;
+  }
+
+  private versionConflict(account: Account, expected: number) {
+    return fail.versionConflict(account.id, expected, account.version, this.currencies.format(account.balance, account.currency));
+  }
+
+  private insufficientFunds(account: Account, amount: bigint) {
+    return fail.insufficientFunds(
+      account.id,
+      this.currencies.format(account.balance, account.currency),
+      this.currencies.format(amount, account.currency),
+    );
+  }
+
+  private async replayPosting(result: StoredResult): Promise<PostingSuccess> {
+    const transaction = await this.db.transaction.findUniqueOrThrow({ where: { id: result.transactionIds[0] } });
+    const account = await this.db.account.findUniqueOrThrow({ where: { id: transaction.accountId } });
+    return { outcome: "PostingSuccess", transaction, account, replayed: true };
+  }
+
+  private async replayTransfer(result: StoredResult): Promise<TransferSuccess> {
+    const [debit, credit] = await Promise.all(
+      result.transactionIds.map((id) => this.db.transaction.findUniqueOrThrow({ where: { id } })),
+    );
+    const [from, to] = await Promise.all(
+      [debit, credit].map((leg) => this.db.account.findUniqueOrThrow({ where: { id: leg.accountId } })),
+    );
+    return { outcome: "TransferSuccess", transferId: result.transferId!, debit, credit, from, to, replayed: true };
+  }
+}
+
+/** Every failure carries a stable `code`; successes do not. */
+function isFailure(outcome: object): boolean {
+  return "code" in outcome;
+}
+
+function annotationRules(check: Violations, input: { idempotencyKey: string; reference?: string | null; description?: string | null; metadata?: Record<string, unknown> | null }) {
+  check.idempotencyKey(input.idempotencyKey);
+  check.text("reference", input.reference, LIMITS.reference);
+  check.text("description", input.description, LIMITS.description, { blankAllowed: true });
+  check.metadata(input.metadata);
+}
+
+export function jsonParam(value: Record<string, unknown> | null | undefined): string | null {
+  return value == null ? null : JSON.stringify(value);
+}

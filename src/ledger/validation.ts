@@ -1,0 +1,72 @@
+import { MAX_AMOUNT_MINOR } from "./money";
+import type { Currencies } from "./currencies";
+import type { FieldViolation } from "./failures";
+
+// C0/C1 control characters (tab, newline and NUL included): never meaningful in names, keys or references.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const LIMITS = {
+  idempotencyKey: 255,
+  reference: 255,
+  customerName: 200,
+  ownerId: 255,
+  description: 1000,
+  metadataBytes: 8 * 1024,
+  metadataKeys: 50,
+};
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Collects one violation per offending input field, so a client can fix everything in one go. */
+export class Violations {
+  readonly list: FieldViolation[] = [];
+
+  add(field: string, message: string) {
+    this.list.push({ path: ["input", field], message });
+  }
+
+  text(field: string, value: string | null | undefined, max: number, { required = false, blankAllowed = false } = {}) {
+    if (value == null) {
+      if (required) this.add(field, "is required");
+      return;
+    }
+    if (!blankAllowed && value.trim() === "") this.add(field, "must not be blank");
+    else if ([...value].length > max) this.add(field, `must be at most ${max} characters`);
+    else if (CONTROL.test(value)) this.add(field, "must not contain control characters");
+  }
+
+  idempotencyKey(value: string) {
+    this.text("idempotencyKey", value, LIMITS.idempotencyKey, { required: true });
+  }
+
+  version(field: string, value: number | null | undefined) {
+    if (value != null && value < 0) this.add(field, "must be >= 0");
+  }
+
+  currency(field: string, value: string, currencies: Currencies) {
+    if (!currencies.has(value)) this.add(field, `unsupported currency; use one of ${currencies.codes().join(", ")}`);
+  }
+
+  /** Returns the amount in minor units, or undefined after recording why it is not acceptable. */
+  amount(field: string, decimal: string, currency: string, currencies: Currencies, { zeroAllowed = false } = {}) {
+    const parsed = currencies.toMinor(decimal, currency);
+    if (!parsed.ok) this.add(field, parsed.reason);
+    else if (parsed.minor < 0n || (parsed.minor === 0n && !zeroAllowed)) this.add(field, zeroAllowed ? "must be >= 0" : "must be greater than zero");
+    else if (parsed.minor > MAX_AMOUNT_MINOR) this.add(field, `must be at most ${currencies.format(MAX_AMOUNT_MINOR, currency)}`);
+    else return parsed.minor;
+    return undefined;
+  }
+
+  metadata(value: Record<string, unknown> | null | undefined) {
+    if (value == null) return;
+    if (Object.keys(value).length > LIMITS.metadataKeys) this.add("metadata", `must have at most ${LIMITS.metadataKeys} keys`);
+    else if (Buffer.byteLength(JSON.stringify(value)) > LIMITS.metadataBytes) this.add("metadata", `must be at most ${LIMITS.metadataBytes} bytes of JSON`);
+  }
+
+  get ok() {
+    return this.list.length === 0;
+  }
+}
