@@ -1,0 +1,56 @@
+import { createDb, type Db } from "./db/client";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
+import { applyMigrations, readMigrations } from "./db/migrations";
+import { createSchema } from "./graphql/schema";
+import { Ledger } from "./ledger";
+import type { Config } from "./config";
+import type { Logger } from "./logger";
+import { startServer } from "./server";
+
+export interface Solvent {
+  url: string;
+  db: Db;
+  ledger: Ledger;
+  stop(): Promise<void>;
+}
+
+/** Starts everything: the database (embedded or given), pending migrations, the ledger, the HTTP server. */
+export async function startSolvent(config: Config, log: Logger): Promise<Solvent> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedDatabase(config.dataDir);
+    url = embedded.url;
+    log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
+  }
+  const applied = await applyMigrations(url);
+  log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
+
+  // The embedded database runs one transaction at a time: more connections only queue.
+  const db = createDb(url, embedded ? Math.min(config.poolSize, 8) : config.poolSize);
+  const ledger = await Ledger.create(db);
+  const expected = readMigrations().migrationDirectories.map((m) => m.path);
+  const server = await startServer({
+    schema: await createSchema(),
+    ledger,
+    log,
+    host: config.host,
+    port: config.port,
+    ready: async () => {
+      const rows = await db.$queryRaw<{ migration_name: string }[]>`
+        SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+      const applied = new Set(rows.map((r) => r.migration_name));
+      return expected.every((name) => applied.has(name));
+    },
+  });
+  return {
+    url: server.url,
+    db,
+    ledger,
+    async stop() {
+      await server.stop();
+      await db.$disconnect();
+      await embedded?.stop();
+    },
+  };
+}

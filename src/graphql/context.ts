@@ -1,0 +1,62 @@
+import DataLoader from "dataloader";
+import type { Account, Transaction } from "../db/generated/prisma/client";
+import type { Caller, Ledger } from "../ledger";
+import type { HistoryRequest, Page } from "../ledger/history";
+import { isUuid } from "../ledger/validation";
+
+export interface Context {
+  ledger: Ledger;
+  caller: Caller;
+  requestId: string;
+  /** Union members the mutations of this request answered with, for the request log. */
+  outcomes: string[];
+  loaders: Loaders;
+}
+
+function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = await load(ids.filter(isUuid));
+    const found = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+  });
+}
+
+/** Per-request batching: each level of a query costs one statement, however many rows it has. */
+export function createLoaders(ledger: Ledger) {
+  const { db } = ledger;
+  return {
+    account: byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids } } })),
+    transaction: byId<Transaction>((ids) => db.transaction.findMany({ where: { id: { in: ids } } })),
+    reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
+      const rows = await db.transaction.findMany({ where: { reversalOfId: { in: [...ids] } } });
+      return ids.map((id) => rows.find((row) => row.reversalOfId === id) ?? null);
+    }),
+    // Keyed by account and page request; one statement per distinct page request.
+    history: new DataLoader<{ accountId: string; request: HistoryRequest }, Page<Transaction>, string>(
+      async (keys) => {
+        const groups = new Map<string, { request: HistoryRequest; indexes: number[] }>();
+        keys.forEach((key, index) => {
+          const group = JSON.stringify(key.request);
+          const entry = groups.get(group) ?? { request: key.request, indexes: [] };
+          entry.indexes.push(index);
+          groups.set(group, entry);
+        });
+        const pages: Array<Page<Transaction> | Error> = new Array(keys.length);
+        await Promise.all(
+          [...groups.values()].map(async ({ request, indexes }) => {
+            try {
+              const result = await ledger.history.transactions(indexes.map((i) => keys[i].accountId), request);
+              indexes.forEach((keyIndex, i) => (pages[keyIndex] = result[i]));
+            } catch (error) {
+              indexes.forEach((keyIndex) => (pages[keyIndex] = error as Error));
+            }
+          }),
+        );
+        return pages;
+      },
+      { cacheKeyFn: (key) => JSON.stringify([key.accountId, key.request]) },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,51 @@
+import { GraphQLError } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { Account as AccountRow } from "../../db/generated/prisma/client";
+import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
+import { toConnection } from "../connections";
+import type { Context } from "../context";
+import { AccountFilter, TransactionFilter } from "../filters";
+import { MoneyScalar } from "../scalars";
+import { Account, AccountConnection, TransactionConnection } from "../types";
+
+@Resolver(() => Account)
+export class AccountResolver {
+  @Query(() => Account, { nullable: true, description: "Look an account up by id or by account number (exactly one)." })
+  async account(
+    @Ctx() ctx: Context,
+    @Arg("id", () => ID, { nullable: true }) id?: string,
+    @Arg("accountNumber", () => String, { nullable: true }) accountNumber?: string,
+  ): Promise<AccountRow | null> {
+    if ((id == null) === (accountNumber == null)) {
+      throw new GraphQLError("give exactly one of id and accountNumber", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    if (id != null) return ctx.loaders.account.load(id);
+    return ctx.ledger.db.account.findUnique({ where: { accountNumber: accountNumber! } });
+  }
+
+  @Query(() => AccountConnection)
+  async accounts(
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+    @Arg("filter", () => AccountFilter, { nullable: true }) filter?: AccountFilter,
+  ) {
+    return toConnection(await ctx.ledger.history.accounts({ first, after }, filter));
+  }
+
+  @FieldResolver(() => MoneyScalar)
+  balance(@Root() account: AccountRow, @Ctx() ctx: Context): string {
+    return ctx.ledger.currencies.format(account.balance, account.currency);
+  }
+
+  @FieldResolver(() => TransactionConnection)
+  async transactions(
+    @Root() account: AccountRow,
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+    @Arg("filter", () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
+  ) {
+    return toConnection(await ctx.loaders.history.load({ accountId: account.id, request: { first, after, filter } }));
+  }
+}

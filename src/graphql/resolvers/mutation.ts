@@ -1,0 +1,56 @@
+import { Arg, Ctx, Mutation, Resolver, UseMiddleware, type MiddlewareFn } from "type-graphql";
+import type { Context } from "../context";
+import {
+  CloseAccountInput,
+  CloseAccountResult,
+  CreditResult,
+  DebitResult,
+  OpenAccountInput,
+  OpenAccountResult,
+  PostingInput,
+  TransferInput,
+  TransferResult,
+  UpdateAccountInput,
+  UpdateAccountResult,
+} from "../mutationTypes";
+
+/** Notes which union member each mutation answered with, for the request log. */
+const recordOutcome: MiddlewareFn<Context> = async ({ context }, next) => {
+  const result = (await next()) as { outcome: string };
+  context.outcomes.push(result.outcome);
+  return result;
+};
+
+@Resolver()
+@UseMiddleware(recordOutcome)
+export class MutationResolver {
+  @Mutation(() => OpenAccountResult)
+  openAccount(@Ctx() ctx: Context, @Arg("input", () => OpenAccountInput) input: OpenAccountInput) {
+    return ctx.ledger.accounts.open(ctx.caller, input);
+  }
+
+  @Mutation(() => UpdateAccountResult)
+  updateAccount(@Ctx() ctx: Context, @Arg("input", () => UpdateAccountInput) input: UpdateAccountInput) {
+    return ctx.ledger.accounts.update(input);
+  }
+
+  @Mutation(() => CloseAccountResult)
+  closeAccount(@Ctx() ctx: Context, @Arg("input", () => CloseAccountInput) input: CloseAccountInput) {
+    return ctx.ledger.accounts.close(input);
+  }
+
+  @Mutation(() => CreditResult)
+  credit(@Ctx() ctx: Context, @Arg("input", () => PostingInput) input: PostingInput) {
+    return ctx.ledger.postings.credit(ctx.caller, input);
+  }
+
+  @Mutation(() => DebitResult)
+  debit(@Ctx() ctx: Context, @Arg("input", () => PostingInput) input: PostingInput) {
+    return ctx.ledger.postings.debit(ctx.caller, input);
+  }
+
+  @Mutation(() => TransferResult)
+  transfer(@Ctx() ctx: Context, @Arg("input", () => TransferInput) input: TransferInput) {
+    return ctx.ledger.postings.transfer(ctx.caller, input);
+  }
+}

@@ -1,0 +1,73 @@
+import { GraphQLError } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { Account as AccountRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
+import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
+import { toConnection } from "../connections";
+import type { Context } from "../context";
+import { TransactionFilter } from "../filters";
+import { MoneyScalar } from "../scalars";
+import { Account, Transaction, TransactionConnection } from "../types";
+
+@Resolver(() => Transaction)
+export class TransactionResolver {
+  @Query(() => Transaction, { nullable: true, description: "Look a transaction up by id or by reference (exactly one)." })
+  async transaction(
+    @Ctx() ctx: Context,
+    @Arg("id", () => ID, { nullable: true }) id?: string,
+    @Arg("reference", () => String, { nullable: true }) reference?: string,
+  ): Promise<TransactionRow | null> {
+    if ((id == null) === (reference == null)) {
+      throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    if (id != null) return ctx.loaders.transaction.load(id);
+    return ctx.ledger.db.transaction.findUnique({ where: { reference: reference! } });
+  }
+
+  @Query(() => TransactionConnection)
+  async transactions(
+    @Ctx() ctx: Context,
+    @Arg("accountId", () => ID) accountId: string,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+    @Arg("filter", () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
+  ) {
+    return toConnection(await ctx.loaders.history.load({ accountId, request: { first, after, filter } }));
+  }
+
+  @FieldResolver(() => Account)
+  async account(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<AccountRow> {
+    const account = await ctx.loaders.account.load(transaction.accountId);
+    if (!account) throw new Error(`transaction ${transaction.id} has no account`);
+    return account;
+  }
+
+  @FieldResolver(() => String)
+  async accountNumber(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
+    return (await this.account(transaction, ctx)).accountNumber;
+  }
+
+  @FieldResolver(() => String)
+  async currency(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
+    return (await this.account(transaction, ctx)).currency;
+  }
+
+  @FieldResolver(() => MoneyScalar)
+  async amount(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
+    return ctx.ledger.currencies.format(transaction.amount, await this.currency(transaction, ctx));
+  }
+
+  @FieldResolver(() => MoneyScalar, { description: "Balance of the account right after this posting." })
+  async balanceAfter(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
+    return ctx.ledger.currencies.format(transaction.balanceAfter, await this.currency(transaction, ctx));
+  }
+
+  @FieldResolver(() => Transaction, { nullable: true })
+  reversalOf(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<TransactionRow | null> | null {
+    return transaction.reversalOfId ? ctx.loaders.transaction.load(transaction.reversalOfId) : null;
+  }
+
+  @FieldResolver(() => Transaction, { nullable: true })
+  reversedBy(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<TransactionRow | null> | null {
+    return transaction.status === "REVERSED" ? ctx.loaders.reversalOf.load(transaction.id) : null;
+  }
+}
