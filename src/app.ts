@@ -27,7 +27,11 @@ export async function startSolvent(config: Config, log: Logger): Promise<Solvent
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
   // The embedded database runs one transaction at a time: more connections only queue.
-  const db = createDb(url, embedded ? Math.min(config.poolSize, 8) : config.poolSize);
+  const db = createDb(
+    url,
+    embedded ? Math.min(config.poolSize, 8) : config.poolSize,
+    log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
+  );
   const ledger = await Ledger.create(db);
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({

@@ -3,6 +3,13 @@ import { PrismaClient } from "./generated/prisma/client";
 
 export type Db = PrismaClient;
 
-export function createDb(url: string, poolSize: number): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+/** Called with the text of every statement (placeholders, never values). */
+export type QueryListener = (sql: string, durationMs: number) => void;
+
+export function createDb(url: string, poolSize: number, onQuery?: QueryListener): Db {
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  if (!onQuery) return new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  db.$on("query", (event) => onQuery(event.query, event.duration));
+  return db as unknown as Db;
 }

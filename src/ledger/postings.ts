@@ -195,28 +195,10 @@ export class Postings {
       const debitId = uuidv7();
       const creditId = uuidv7();
       const stored: StoredResult = { transferId, transactionIds: [debitId, creditId] };
-      // Both rows are locked in id order before either is written, so two
-      // opposite transfers queue up instead of deadlocking.
+      // move_funds (a migration) locks both rows in id order, checks and moves the money.
       const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
-        WITH locked AS (
-          SELECT id, status, balance, version FROM accounts
-           WHERE id IN (${from}::uuid, ${to}::uuid)
-           ORDER BY id
-             FOR UPDATE
-        ), allowed AS (
-          SELECT 1 FROM locked f, locked t
-           WHERE f.id = ${from}::uuid AND t.id = ${to}::uuid
-             AND f.status = 'ACTIVE' AND t.status = 'ACTIVE'
-             AND f.balance >= ${amount}
-             AND (${expectedFrom}::int IS NULL OR f.version = ${expectedFrom}::int)
-             AND (${expectedTo}::int IS NULL OR t.version = ${expectedTo}::int)
-        ), moved AS (
-          UPDATE accounts a
-             SET balance = a.balance + CASE WHEN a.id = ${from}::uuid THEN -${amount}::bigint ELSE ${amount}::bigint END,
-                 version = a.version + 1, updated_at = now()
-            FROM allowed
-           WHERE a.id IN (${from}::uuid, ${to}::uuid)
-          RETURNING a.*
+        WITH moved AS (
+          SELECT * FROM move_funds(${from}::uuid, ${to}::uuid, ${amount}, ${expectedFrom}::int, ${expectedTo}::int)
         ), legs AS (
           INSERT INTO transactions (id, reference, account_id, type, kind, amount, balance_after, account_version,
                                     description, metadata, transfer_id, actor, created_at)
@@ -231,7 +213,7 @@ export class Postings {
         ), claim AS (
           INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
           SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
-            FROM allowed
+           WHERE EXISTS (SELECT 1 FROM moved)
         )
         SELECT ${selectAccount("moved")}, ${selectTransaction("legs")}
           FROM moved JOIN legs ON legs.account_id = moved.id`;

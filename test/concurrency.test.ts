@@ -1,0 +1,154 @@
+import { AccountByIdDocument, CreditDocument, DebitDocument, TransferDocument } from "./generated/graphql";
+import { credit, openAccount, tally } from "./support/flows";
+import { key, onPostgres, startTestServer, type TestServer } from "./support/harness";
+import { ledgerViolations } from "./support/ledgerInvariant";
+
+/*
+ * Races over real HTTP against one server, as clients would make them. In CI
+ * the database is the real PostgreSQL (TEST_DATABASE_URL); after every test
+ * the ledger invariant must hold.
+ */
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  if (process.env.CI && !onPostgres()) throw new Error("CI must run the concurrency tests on PostgreSQL");
+});
+afterEach(async () => {
+  expect(await ledgerViolations(server.sql)).toEqual([]);
+});
+afterAll(() => server.stop());
+
+const debit = (accountId: string, amount: string, extra: { expectedVersion?: number; idempotencyKey?: string } = {}) =>
+  server.query(DebitDocument, { input: { accountId, amount, idempotencyKey: extra.idempotencyKey ?? key("debit"), expectedVersion: extra.expectedVersion } });
+
+const balanceOf = async (id: string) => (await server.query(AccountByIdDocument, { id })).account!;
+
+const postingCount = async (accountId: string) =>
+  Number((await server.sql.query("SELECT count(*) FROM transactions WHERE account_id = $1", [accountId])).rows[0].count);
+
+test("double spend: 20 concurrent debits of the whole balance, exactly one wins", async () => {
+  const account = await openAccount(server, { deposit: "100.00" });
+  const results = await Promise.all(Array.from({ length: 20 }, () => debit(account.id, "100.00")));
+  expect(tally(results.map((r) => r.debit))).toEqual({ PostingSuccess: 1, InsufficientFunds: 19 });
+  for (const r of results) {
+    if (r.debit.__typename === "InsufficientFunds") expect(r.debit).toMatchObject({ balance: "0.00", requested: "100.00" });
+  }
+  expect((await balanceOf(account.id)).balance).toBe("0.00");
+  expect(await postingCount(account.id)).toBe(2);
+});
+
+test("50 concurrent debits of 2 on 100 all apply: balance 0, versions 1..51 each used once", async () => {
+  const account = await openAccount(server, { deposit: "100" });
+  const results = await Promise.all(Array.from({ length: 50 }, () => debit(account.id, "2")));
+  expect(tally(results.map((r) => r.debit))).toEqual({ PostingSuccess: 50 });
+  const after = await balanceOf(account.id);
+  expect(after).toMatchObject({ balance: "0.00", version: 51 });
+  const versions = await server.sql.query(
+    "SELECT account_version FROM transactions WHERE account_id = $1 ORDER BY account_version",
+    [account.id],
+  );
+  expect(versions.rows.map((r) => r.account_version)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+});
+
+test("10 concurrent debits with the same expectedVersion: one applies, nine get VersionConflict with the current version", async () => {
+  const account = await openAccount(server, { deposit: "100" });
+  const results = await Promise.all(
+    Array.from({ length: 10 }, () => debit(account.id, "1", { expectedVersion: account.version })),
+  );
+  expect(tally(results.map((r) => r.debit))).toEqual({ PostingSuccess: 1, VersionConflict: 9 });
+  for (const r of results) {
+    if (r.debit.__typename === "VersionConflict") {
+      expect(r.debit).toMatchObject({ accountId: account.id, expectedVersion: 1, currentVersion: 2, currentBalance: "99.00" });
+    }
+  }
+  expect(await balanceOf(account.id)).toMatchObject({ balance: "99.00", version: 2 });
+});
+
+describe("idempotency", () => {
+  test("a replay returns the same transaction, replayed: true, and posts nothing", async () => {
+    const account = await openAccount(server, { deposit: "50" });
+    const idempotencyKey = key("replay");
+    const first = (await debit(account.id, "20", { idempotencyKey })).debit;
+    const again = (await debit(account.id, "20", { idempotencyKey })).debit;
+    expect(first.__typename).toBe("PostingSuccess");
+    expect(again.__typename).toBe("PostingSuccess");
+    if (first.__typename !== "PostingSuccess" || again.__typename !== "PostingSuccess") return;
+    expect(first.replayed).toBe(false);
+    expect(again.replayed).toBe(true);
+    expect(again.transaction.id).toBe(first.transaction.id);
+    expect((await balanceOf(account.id)).balance).toBe("30.00");
+    expect(await postingCount(account.id)).toBe(2);
+  });
+
+  test("the same key for a different request is IdempotencyKeyReused and changes nothing", async () => {
+    const account = await openAccount(server, { deposit: "50" });
+    const idempotencyKey = key("reuse");
+    await debit(account.id, "20", { idempotencyKey });
+    const other = (await debit(account.id, "21", { idempotencyKey })).debit;
+    expect(other).toMatchObject({ __typename: "IdempotencyKeyReused", code: "IDEMPOTENCY_KEY_REUSED", idempotencyKey });
+    const asCredit = (await server.query(CreditDocument, { input: { accountId: account.id, amount: "20", idempotencyKey } })).credit;
+    expect(asCredit.__typename).toBe("IdempotencyKeyReused");
+    expect((await balanceOf(account.id)).balance).toBe("30.00");
+  });
+
+  test("20 concurrent requests with one key make exactly one posting", async () => {
+    const account = await openAccount(server, { deposit: "100" });
+    const idempotencyKey = key("same");
+    const results = await Promise.all(Array.from({ length: 20 }, () => debit(account.id, "7", { idempotencyKey })));
+    const successes = results.map((r) => r.debit).filter((r) => r.__typename === "PostingSuccess");
+    expect(successes).toHaveLength(20);
+    expect(new Set(successes.map((r) => r.__typename === "PostingSuccess" && r.transaction.id)).size).toBe(1);
+    expect(successes.filter((r) => r.__typename === "PostingSuccess" && !r.replayed)).toHaveLength(1);
+    expect((await balanceOf(account.id)).balance).toBe("93.00");
+    expect(await postingCount(account.id)).toBe(2);
+  });
+
+  test("a rejected attempt does not consume the key: the retry with the same key succeeds", async () => {
+    const account = await openAccount(server, { deposit: "10" });
+    const idempotencyKey = key("retry");
+    const rejected = (await debit(account.id, "25", { idempotencyKey })).debit;
+    expect(rejected.__typename).toBe("InsufficientFunds");
+    await credit(server, account.id, "15");
+    const retried = (await debit(account.id, "25", { idempotencyKey })).debit;
+    expect(retried).toMatchObject({ __typename: "PostingSuccess", replayed: false });
+    expect((await balanceOf(account.id)).balance).toBe("0.00");
+  });
+
+  test("a replay is answered even when the account could no longer take the posting", async () => {
+    const account = await openAccount(server, { deposit: "10" });
+    const idempotencyKey = key("late-replay");
+    await debit(account.id, "10", { idempotencyKey, expectedVersion: 1 });
+    const replay = (await debit(account.id, "10", { idempotencyKey, expectedVersion: 1 })).debit;
+    expect(replay).toMatchObject({ __typename: "PostingSuccess", replayed: true });
+    expect(await postingCount(account.id)).toBe(2);
+  });
+});
+
+test("300 concurrent random transfers among 5 accounts, both directions: no error, total conserved, none negative", async () => {
+  const accounts = await Promise.all(Array.from({ length: 5 }, () => openAccount(server, { deposit: "100.00" })));
+  const ids = accounts.map((a) => a.id);
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const transfers = Array.from({ length: 300 }, () => {
+    const from = random(5);
+    const to = (from + 1 + random(4)) % 5;
+    return { fromAccountId: ids[from], toAccountId: ids[to], amount: `${1 + random(60)}.${String(random(100)).padStart(2, "0")}` };
+  });
+  const responses = await Promise.all(
+    transfers.map((t) => server.request(TransferDocument, { input: { ...t, idempotencyKey: key("transfer") } })),
+  );
+  expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
+  const outcomes = tally(responses.map((r) => r.data!.transfer));
+  expect(Object.keys(outcomes).filter((name) => name !== "TransferSuccess" && name !== "InsufficientFunds")).toEqual([]);
+  expect(outcomes.TransferSuccess).toBeGreaterThan(100);
+
+  const { rows } = await server.sql.query("SELECT balance FROM accounts WHERE id = ANY($1::uuid[])", [ids]);
+  expect(rows.reduce((sum, r) => sum + BigInt(r.balance), 0n)).toBe(50_000n);
+  expect(rows.every((r) => BigInt(r.balance) >= 0n)).toBe(true);
+  const legs = await server.sql.query("SELECT count(*) FROM transactions WHERE account_id = ANY($1::uuid[]) AND kind = 'TRANSFER'", [ids]);
+  expect(Number(legs.rows[0].count)).toBe(2 * outcomes.TransferSuccess);
+});

@@ -1,0 +1,32 @@
+import pg from "pg";
+import { startEmbeddedDatabase } from "../../src/db/embedded";
+import { applyMigrations } from "../../src/db/migrations";
+
+/*
+ * One database for the run, migrated once. TEST_DATABASE_URL names a
+ * PostgreSQL server (CI sets it): a database of our own is created there and
+ * dropped afterwards. Without it the tests run on an in-memory embedded PGlite.
+ */
+export default async function globalSetup() {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  let url: string;
+  if (adminUrl) {
+    const name = `solvent_test_${Date.now()}_${process.pid}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const target = new URL(adminUrl);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    (globalThis as Record<string, unknown>).solventTestDatabase = { adminUrl, name };
+  } else {
+    const embedded = await startEmbeddedDatabase();
+    url = embedded.url;
+    (globalThis as Record<string, unknown>).solventEmbedded = embedded;
+  }
+  await applyMigrations(url);
+  process.env.SOLVENT_TEST_DATABASE_URL = url;
+  process.env.SOLVENT_TEST_BACKEND = adminUrl ? "postgresql" : "pglite";
+  console.log(`\ntests run on ${adminUrl ? "PostgreSQL" : "embedded PGlite"}`);
+}

@@ -1,0 +1,82 @@
+import { Writable } from "node:stream";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print, type GraphQLFormattedError } from "graphql";
+import pino from "pino";
+import pg from "pg";
+import { startSolvent, type Solvent } from "../../src/app";
+import { loadConfig } from "../../src/config";
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T;
+  errors?: GraphQLFormattedError[];
+  headers: Headers;
+}
+
+export interface TestServer {
+  solvent: Solvent;
+  url: string;
+  /** Parsed JSON log lines the server wrote. */
+  logs: Array<Record<string, unknown>>;
+  /** The test database, for checks the API does not offer. */
+  sql: pg.Pool;
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Sends a request and fails the test unless it came back without errors. */
+  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export const testDatabaseUrl = () => {
+  const url = process.env.SOLVENT_TEST_DATABASE_URL;
+  if (!url) throw new Error("globalSetup did not provide a test database");
+  return url;
+};
+
+export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql";
+
+/** The real server, on a free port, against the test database, with its logs captured. */
+export async function startTestServer(options: { logLevel?: string } = {}): Promise<TestServer> {
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: options.logLevel ?? "info" });
+  const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink));
+  const sql = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
+
+  async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}) {
+    const response = await fetch(solvent.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: GraphQLFormattedError[] };
+    return { status: response.status, data: body.data ?? undefined, errors: body.errors, headers: response.headers };
+  }
+
+  return {
+    solvent,
+    url: solvent.url,
+    logs,
+    sql,
+    request,
+    async query(document, variables) {
+      const response = await request(document, variables);
+      if (response.errors?.length || !response.data) {
+        throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+      }
+      return response.data;
+    },
+    async stop() {
+      await sql.end();
+      await solvent.stop();
+    },
+  };
+}
+
+let counter = 0;
+/** A fresh idempotency key. */
+export const key = (label = "k") => `${label}-${process.pid}-${Date.now()}-${counter++}`;

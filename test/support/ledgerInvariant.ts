@@ -1,0 +1,52 @@
+import type pg from "pg";
+
+/*
+ * The promise of the ledger, checked against the database itself:
+ * - every balance equals the sum of its account's postings;
+ * - each account's postings, in version order, add up step by step to their balanceAfter;
+ * - no balance is negative;
+ * - money in the system equals money credited minus money debited.
+ * Returns the list of broken rules (empty when the ledger is sound).
+ */
+export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
+  const broken: string[] = [];
+  const unbalanced = await sql.query(`
+    SELECT a.id, a.balance, COALESCE(SUM(CASE t.type WHEN 'CREDIT' THEN t.amount ELSE -t.amount END), 0) AS posted
+      FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id
+     GROUP BY a.id, a.balance
+    HAVING a.balance <> COALESCE(SUM(CASE t.type WHEN 'CREDIT' THEN t.amount ELSE -t.amount END), 0)`);
+  for (const row of unbalanced.rows) broken.push(`account ${row.id}: balance ${row.balance} but postings sum to ${row.posted}`);
+
+  const chain = await sql.query(`
+    SELECT account_id, account_version, balance_after, running FROM (
+      SELECT account_id, account_version, balance_after,
+             SUM(CASE type WHEN 'CREDIT' THEN amount ELSE -amount END)
+               OVER (PARTITION BY account_id ORDER BY account_version) AS running
+        FROM transactions) s
+     WHERE balance_after <> running OR running < 0`);
+  for (const row of chain.rows) {
+    broken.push(`account ${row.account_id} v${row.account_version}: balanceAfter ${row.balance_after}, running sum ${row.running}`);
+  }
+
+  const negative = await sql.query(`SELECT id, balance FROM accounts WHERE balance < 0`);
+  for (const row of negative.rows) broken.push(`account ${row.id}: negative balance ${row.balance}`);
+
+  const totals = await sql.query(`
+    SELECT (SELECT COALESCE(SUM(balance), 0) FROM accounts) AS held,
+           (SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE type = 'CREDIT') AS credited,
+           (SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE type = 'DEBIT') AS debited`);
+  const { held, credited, debited } = totals.rows[0];
+  if (BigInt(held) !== BigInt(credited) - BigInt(debited)) {
+    broken.push(`system holds ${held} but ${credited} credited - ${debited} debited`);
+  }
+  return broken;
+}
+
+/** A digest of every row the API can write: equal digests mean nothing changed. */
+export async function databaseDigest(sql: pg.Pool): Promise<string> {
+  const { rows } = await sql.query(`
+    SELECT (SELECT md5(COALESCE(string_agg(a::text, '|' ORDER BY id), '')) FROM accounts a) ||
+           (SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY id), '')) FROM transactions t) ||
+           (SELECT md5(COALESCE(string_agg(k::text, '|' ORDER BY scope, key), '')) FROM idempotency_keys k) AS digest`);
+  return rows[0].digest;
+}
