@@ -28,9 +28,9 @@ let engineModule: EngineModule | undefined;
 let lastPanic = "";
 
 /** The package's entry imports the .wasm file as an ES module, which Node 20 cannot; instantiate it by hand. */
-function loadEngine(): EngineModule {
+async function loadEngine(): Promise<EngineModule> {
   if (!engineModule) {
-    const glue = require("@prisma/schema-engine-wasm/schema_engine_bg") as EngineModule & {
+    const glue = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as unknown as EngineModule & {
       __wbg_set_wasm(exports: WebAssembly.Exports): void;
     };
     const wasmFile = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg").replace(/\.js$/, ".wasm");
@@ -166,7 +166,7 @@ function engineAdapterFactory(url: string) {
 }
 
 async function withEngine<T>(url: string, work: (engine: SchemaEngineType) => Promise<T>): Promise<T> {
-  const { SchemaEngine } = loadEngine();
+  const { SchemaEngine } = await loadEngine();
   const { factory, close } = engineAdapterFactory(url);
   const schema = readSchema();
   const engine = await SchemaEngine.new(

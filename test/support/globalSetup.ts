@@ -8,6 +8,10 @@ import { applyMigrations } from "../../src/db/migrations";
  * dropped afterwards. Without it the tests run on an in-memory embedded PGlite.
  */
 export default async function globalSetup() {
+  // PGlite and Prisma's client load parts of themselves with import(), which jest's module system allows only under this flag.
+  if (!`${process.execArgv} ${process.env.NODE_OPTIONS ?? ""}`.includes("--experimental-vm-modules")) {
+    throw new Error("run the tests with `npm test` or `npm run jest -- <files>`: jest needs node --experimental-vm-modules");
+  }
   const adminUrl = process.env.TEST_DATABASE_URL;
   let url: string;
   if (adminUrl) {
