@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { print } from "graphql";
+import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
+import { PROJECT_ROOT } from "../src/paths";
+
+/*
+ * The `npm start` path: the built server as its own process, with no
+ * DATABASE_URL, on an embedded database in a folder of its own. `npm test`
+ * builds dist/ before jest runs.
+ */
+const dataDir = mkdtempSync(path.join(tmpdir(), "solvent-embedded-"));
+
+async function start(): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+  const output: string[] = [];
+  const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "info" } as NodeJS.ProcessEnv;
+  delete env.DATABASE_URL;
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/src/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 60_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const match = /"url":"([^"]+)"/.exec(chunk.toString());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${output.join("")}`)));
+  });
+  return { child, url, output };
+}
+
+const post = (url: string, query: string, variables: object) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then(
+    (r) => r.json(),
+  );
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
+  const first = await start();
+  expect(first.output.join("")).toContain(dataDir);
+  const opening = post(first.url, print(OpenAccountDocument), {
+    input: { customerName: "Embedded", type: "SAVINGS", initialDeposit: "12.34", idempotencyKey: "embedded-1" },
+  });
+  // The signal arrives while the request is in flight; the answer must still come.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const exitCode = exited(first.child);
+  first.child.kill("SIGTERM");
+  const opened = await opening;
+  expect(opened.data.openAccount.__typename).toBe("OpenAccountSuccess");
+  expect(await exitCode).toBe(0);
+  expect(first.output.join("")).toContain('"msg":"stopped"');
+
+  const second = await start();
+  try {
+    const listed = await post(second.url, print(AccountsDocument), { first: 5 });
+    expect(listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance)).toEqual(["12.34"]);
+  } finally {
+    const code = exited(second.child);
+    second.child.kill("SIGINT");
+    expect(await code).toBe(0);
+  }
+});

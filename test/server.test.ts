@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
+import { openAccount } from "./support/flows";
+import { key, startTestServer, type TestServer } from "./support/harness";
+
+let server: TestServer;
+let base: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  base = server.url.replace(/\/graphql$/, "");
+});
+afterAll(() => server.stop());
+
+test("/healthz answers while the process is up, /readyz when the database is reachable and migrated", async () => {
+  const health = await fetch(`${base}/healthz`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ status: "ok" });
+  const ready = await fetch(`${base}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: "ready" });
+});
+
+test("/readyz is 503 while a migration is missing from the database", async () => {
+  const { rows } = await server.sql.query("SELECT id, migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1");
+  await server.sql.query("UPDATE _prisma_migrations SET migration_name = migration_name || '_hidden' WHERE id = $1", [rows[0].id]);
+  try {
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: "unavailable" });
+  } finally {
+    await server.sql.query("UPDATE _prisma_migrations SET migration_name = $2 WHERE id = $1", [rows[0].id, rows[0].migration_name]);
+  }
+});
+
+test("every request is logged once with its request id, operation name, union member and duration; no customer name", async () => {
+  const account = await openAccount(server, { deposit: "5", customerName: "Zelda Secretname" });
+  const requestId = `req-${randomUUID()}`;
+  const response = await server.request(
+    DebitDocument,
+    { input: { accountId: account.id, amount: "9", idempotencyKey: key() } },
+    { "x-request-id": requestId },
+  );
+  expect(response.headers.get("x-request-id")).toBe(requestId);
+  expect(response.data?.debit.__typename).toBe("InsufficientFunds");
+  const lines = server.logs.filter((line) => line.requestId === requestId);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatchObject({ msg: "request", operationName: "Debit", outcome: "InsufficientFunds" });
+  expect(typeof lines[0].durationMs).toBe("number");
+  expect(JSON.stringify(server.logs)).not.toContain("Secretname");
+});
+
+test("a request id the client did not send is made up and returned", async () => {
+  const response = await server.request(AccountBalanceDocument, { id: randomUUID() });
+  expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  expect(response.data?.account).toBeNull();
+});
+
+test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, details only in the log", async () => {
+  // A currency the running server never loaded makes formatting the balance fail inside the server.
+  const id = randomUUID();
+  await server.sql.query("INSERT INTO currencies (code, minor_units) VALUES ('XTS', 2)");
+  await server.sql.query(
+    "INSERT INTO accounts (id, account_number, customer_name, type, currency) VALUES ($1, '5550000001', 'Fault', 'CHECKING', 'XTS')",
+    [id],
+  );
+  try {
+    const response = await server.request(AccountBalanceDocument, { id });
+    expect(response.errors).toHaveLength(1);
+    const [error] = response.errors!;
+    expect(error.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    expect(error.message).not.toMatch(/XTS|currency|stack|at /);
+    expect(error).not.toHaveProperty("extensions.stacktrace");
+    const requestId = error.extensions?.requestId;
+    expect(response.headers.get("x-request-id")).toBe(requestId);
+    const logged = server.logs.find((line) => line.requestId === requestId && line.msg === "internal error");
+    expect(JSON.stringify(logged)).toContain("unknown currency XTS");
+  } finally {
+    await server.sql.query("DELETE FROM accounts WHERE id = $1", [id]);
+    await server.sql.query("DELETE FROM currencies WHERE code = 'XTS'");
+  }
+});
+
+test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error, no stack trace", async () => {
+  const malformed = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+  expect(malformed.status).toBe(400);
+  const body = await malformed.json();
+  expect(body.errors[0].extensions.code).toBe("BAD_REQUEST");
+  expect(JSON.stringify(body)).not.toMatch(/node_modules|at \w+ \(/);
+
+  const huge = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: `{ __typename }`, variables: { pad: "x".repeat(200_000) } }),
+  });
+  expect(huge.status).toBe(413);
+  expect((await huge.json()).errors[0].extensions.code).toBe("BAD_REQUEST");
+});
+
+test("a syntax error is a GraphQL error, not a 500", async () => {
+  const response = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: "mutation { debit(" }),
+  });
+  expect(response.status).toBe(400);
+  expect((await response.json()).errors[0].extensions.code).toBe("GRAPHQL_PARSE_FAILED");
+});
