@@ -35,9 +35,11 @@ async function start(): Promise<{ child: ChildProcess; url: string; output: stri
   return { child, url, output };
 }
 
-const post = (url: string, query: string, variables: object) =>
+// The shape is what the test asserts.
+type Answer = { data: any };
+const post = (url: string, query: string, variables: object): Promise<Answer> =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then(
-    (r) => r.json(),
+    (r) => r.json() as Promise<Answer>,
   );
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

@@ -3,6 +3,9 @@ import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
 import { openAccount } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
 
+type ErrorBody = { errors: Array<{ message: string; extensions: { code: string } }> };
+const errorBody = (response: Response) => response.json() as Promise<ErrorBody>;
+
 let server: TestServer;
 let base: string;
 
@@ -84,7 +87,7 @@ test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, det
 test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error, no stack trace", async () => {
   const malformed = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
   expect(malformed.status).toBe(400);
-  const body = await malformed.json();
+  const body = await errorBody(malformed);
   expect(body.errors[0].extensions.code).toBe("BAD_REQUEST");
   expect(JSON.stringify(body)).not.toMatch(/node_modules|at \w+ \(/);
 
@@ -94,7 +97,7 @@ test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error,
     body: JSON.stringify({ query: `{ __typename }`, variables: { pad: "x".repeat(200_000) } }),
   });
   expect(huge.status).toBe(413);
-  expect((await huge.json()).errors[0].extensions.code).toBe("BAD_REQUEST");
+  expect((await errorBody(huge)).errors[0].extensions.code).toBe("BAD_REQUEST");
 });
 
 test("a syntax error is a GraphQL error, not a 500", async () => {
@@ -104,5 +107,5 @@ test("a syntax error is a GraphQL error, not a 500", async () => {
     body: JSON.stringify({ query: "mutation { debit(" }),
   });
   expect(response.status).toBe(400);
-  expect((await response.json()).errors[0].extensions.code).toBe("GRAPHQL_PARSE_FAILED");
+  expect((await errorBody(response)).errors[0].extensions.code).toBe("GRAPHQL_PARSE_FAILED");
 });

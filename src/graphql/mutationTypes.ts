@@ -122,17 +122,9 @@ export const CloseAccountResult = union(
 
 // ---------------------------------------------------------------- postings
 
+/** What every money movement carries besides its amounts: the retry key and the client's annotations. Unreferenced, so not in the schema itself. */
 @InputType()
-export class PostingInput {
-  @Field(() => ID)
-  accountId!: string;
-
-  @Field(() => MoneyScalar, { description: "Must be > 0." })
-  amount!: string;
-
-  @Field(() => Int, { nullable: true, description: "When given, the posting applies only if the account is still at this version." })
-  expectedVersion?: number | null;
-
+abstract class MovementInput {
   @Field(() => String, { description: "Required. Retrying with the same key and the same request replays the first answer." })
   idempotencyKey!: string;
 
@@ -144,6 +136,18 @@ export class PostingInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   metadata?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class PostingInput extends MovementInput {
+  @Field(() => ID)
+  accountId!: string;
+
+  @Field(() => MoneyScalar, { description: "Must be > 0." })
+  amount!: string;
+
+  @Field(() => Int, { nullable: true, description: "When given, the posting applies only if the account is still at this version." })
+  expectedVersion?: number | null;
 }
 
 @ObjectType()
@@ -179,8 +183,8 @@ export const DebitResult = union("DebitResult", () => [
   ReferenceTaken,
 ] as const);
 
-@InputType()
-export class TransferInput {
+@InputType({ description: "The reference, when given, is recorded on the debit leg." })
+export class TransferInput extends MovementInput {
   @Field(() => ID)
   fromAccountId!: string;
 
@@ -195,18 +199,6 @@ export class TransferInput {
 
   @Field(() => Int, { nullable: true })
   expectedToVersion?: number | null;
-
-  @Field(() => String)
-  idempotencyKey!: string;
-
-  @Field(() => String, { nullable: true, description: "Recorded on the debit leg." })
-  reference?: string | null;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  metadata?: Record<string, unknown> | null;
 }
 
 @ObjectType()
