@@ -92,7 +92,10 @@ export class History {
         ownerId,
         status: filter?.status ?? undefined,
         type: filter?.type ?? undefined,
-        customerName: filter?.customerName ? { contains: filter.customerName, mode: "insensitive" } : undefined,
+        // A literal substring: LIKE's wildcards in the filter match only themselves.
+        customerName: filter?.customerName
+          ? { contains: filter.customerName.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" }
+          : undefined,
         OR: after
           ? [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }]
           : undefined,

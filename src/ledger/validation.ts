@@ -4,6 +4,18 @@ import type { FieldViolation } from "./failures";
 
 // C0/C1 control characters (tab, newline and NUL included): never meaningful in names, keys or references.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// What PostgreSQL text and jsonb cannot hold: NUL, and UTF-16 surrogates without their pair (pg would store U+FFFD).
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether any key or string inside a JSON value has a character the database cannot store. */
+function hasUnstorable(value: unknown): boolean {
+  if (typeof value === "string") return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(hasUnstorable);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(([key, inner]) => UNSTORABLE.test(key) || hasUnstorable(inner));
+  }
+  return false;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const LIMITS = {
@@ -36,6 +48,7 @@ export class Violations {
     if (!blankAllowed && value.trim() === "") this.add(field, "must not be blank");
     else if ([...value].length > max) this.add(field, `must be at most ${max} characters`);
     else if (CONTROL.test(value)) this.add(field, "must not contain control characters");
+    else if (UNSTORABLE.test(value)) this.add(field, "must be valid Unicode text");
   }
 
   idempotencyKey(value: string) {
@@ -64,6 +77,7 @@ export class Violations {
     if (value == null) return;
     if (Object.keys(value).length > LIMITS.metadataKeys) this.add("metadata", `must have at most ${LIMITS.metadataKeys} keys`);
     else if (Buffer.byteLength(JSON.stringify(value)) > LIMITS.metadataBytes) this.add("metadata", `must be at most ${LIMITS.metadataBytes} bytes of JSON`);
+    else if (hasUnstorable(value)) this.add("metadata", "keys and strings must be valid Unicode text without NUL characters");
   }
 
   get ok() {
