@@ -4,6 +4,7 @@ import { AccountStatus, AccountType } from "../db/generated/prisma/enums";
 import { MoneyScalar } from "./scalars";
 import {
   Account,
+  AlreadyReversed,
   AccountNotActive,
   AccountNotFound,
   AccountNumberTaken,
@@ -13,6 +14,7 @@ import {
   InsufficientFunds,
   ReferenceTaken,
   Transaction,
+  TransactionNotFound,
   ValidationFailed,
   VersionConflict,
 } from "./types";
@@ -233,3 +235,71 @@ export const TransferResult = union("TransferResult", () => [
   IdempotencyKeyReused,
   ReferenceTaken,
 ] as const);
+
+// ---------------------------------------------------------------- reversals and annotations
+
+@InputType()
+export class ReverseTransactionInput {
+  @Field(() => ID, { description: "Either leg of a transfer reverses the whole transfer." })
+  transactionId!: string;
+
+  @Field(() => String)
+  idempotencyKey!: string;
+
+  @Field(() => String, { nullable: true, description: "Recorded as the reversal's description." })
+  reason?: string | null;
+}
+
+@ObjectType()
+export class ReverseTransactionSuccess {
+  @Field(() => Transaction, { description: "The original, now REVERSED." })
+  original!: Transaction;
+
+  @Field(() => Transaction, { description: "The compensating posting." })
+  reversal!: Transaction;
+
+  @Field(() => Account)
+  account!: Account;
+
+  @Field(() => Boolean)
+  replayed!: boolean;
+}
+
+export const ReverseTransactionResult = union(
+  "ReverseTransactionResult",
+  () =>
+    [
+      ReverseTransactionSuccess,
+      TransactionNotFound,
+      AlreadyReversed,
+      InsufficientFunds,
+      AccountNotActive,
+      IdempotencyKeyReused,
+      ValidationFailed,
+    ] as const,
+  "Reversing is the ledger-safe form of deleting a transaction: a compensating posting, both kept in history.",
+);
+
+@InputType()
+export class UpdateTransactionInput {
+  @Field(() => ID)
+  transactionId!: string;
+
+  @Field(() => String, { nullable: true, description: "Omitted: unchanged; null: cleared." })
+  description?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Omitted: unchanged; null: cleared. At most 50 keys and 8 KiB." })
+  metadata?: Record<string, unknown> | null;
+}
+
+@ObjectType()
+export class UpdateTransactionSuccess {
+  @Field(() => Transaction)
+  transaction!: Transaction;
+}
+
+export const UpdateTransactionResult = union(
+  "UpdateTransactionResult",
+  () => [UpdateTransactionSuccess, ValidationFailed, TransactionNotFound] as const,
+  "Only annotations of a transaction can change; amounts, types and accounts never do.",
+);

@@ -80,6 +80,19 @@ export interface CurrencyMismatch {
   toCurrency: string;
 }
 
+export interface TransactionNotFound {
+  outcome: "TransactionNotFound";
+  code: "TRANSACTION_NOT_FOUND";
+  message: string;
+  transactionId: string;
+}
+export interface AlreadyReversed {
+  outcome: "AlreadyReversed";
+  code: "ALREADY_REVERSED";
+  message: string;
+  transactionId: string;
+}
+
 export const fail = {
   validation: (violations: FieldViolation[]): ValidationFailed => ({
     outcome: "ValidationFailed",
@@ -148,5 +161,17 @@ export const fail = {
     message: `cannot transfer between ${fromCurrency} and ${toCurrency} accounts`,
     fromCurrency,
     toCurrency,
+  }),
+  transactionNotFound: (transactionId: string): TransactionNotFound => ({
+    outcome: "TransactionNotFound",
+    code: "TRANSACTION_NOT_FOUND",
+    message: `no transaction ${transactionId}`,
+    transactionId,
+  }),
+  alreadyReversed: (transactionId: string): AlreadyReversed => ({
+    outcome: "AlreadyReversed",
+    code: "ALREADY_REVERSED",
+    message: `transaction ${transactionId} is already reversed, or is itself a reversal`,
+    transactionId,
   }),
 };

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { stringify } from "safe-stable-stringify";
 import type { Db } from "../db/client";
+import { fail, type IdempotencyKeyReused, type ReferenceTaken } from "./failures";
+import { isRetryable, uniqueViolation } from "./sqlErrors";
 
 /** What a key remembers of the request it first served: the ids of what that request created. */
 export interface StoredResult {
@@ -29,4 +31,53 @@ export async function findPrior(db: Db, claim: IdempotencyClaim): Promise<Prior>
   if (!row) return undefined;
   if (row.operation !== claim.operation || row.fingerprint !== claim.fingerprint) return { kind: "reused" };
   return { kind: "replay", result: row.result as unknown as StoredResult };
+}
+
+/** Returned by a diagnosis that found nothing wrong: the state moved under the statement; run it again. */
+export const RACE = Symbol("race");
+
+/** A statement that keeps losing races (or deadlocking) runs again this often at most. */
+const MAX_ATTEMPTS = 8;
+
+/** Every failure carries a stable `code`; successes do not. */
+function isFailure(outcome: object): boolean {
+  return "code" in outcome;
+}
+
+/**
+ * Runs a money movement until it posts or fails for a reason. `run` is one
+ * statement that writes the change and the key together, or returns a
+ * failure (or RACE) when it changed nothing. A collision or a failure first
+ * asks the idempotency table: a retry of an earlier success is answered from
+ * there, whatever the accounts look like now. Deadlocks and serialization
+ * failures are retried, never shown to the client.
+ */
+export async function runIdempotent<S extends object, F extends object>(
+  db: Db,
+  claim: IdempotencyClaim,
+  run: () => Promise<S | F | typeof RACE>,
+  replay: (result: StoredResult) => Promise<S>,
+  reference?: string | null,
+): Promise<S | F | IdempotencyKeyReused | ReferenceTaken> {
+  for (let attempt = 1; ; attempt++) {
+    let outcome: S | F | typeof RACE;
+    let collision: string | undefined;
+    try {
+      outcome = await run();
+    } catch (error) {
+      if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
+      collision = uniqueViolation(error);
+      if (!collision) throw error;
+      outcome = RACE;
+    }
+    if (collision || outcome === RACE || isFailure(outcome)) {
+      const prior = await findPrior(db, claim);
+      if (prior?.kind === "replay") return replay(prior.result);
+      if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
+    }
+    if (collision === "transactions_reference_key" && reference) return fail.referenceTaken(reference);
+    if (collision && collision !== "idempotency_keys_pkey") throw new Error(`unexpected collision on ${collision}`);
+    if (outcome !== RACE) return outcome;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
+  }
 }

@@ -4,6 +4,7 @@ import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
 import { History } from "./history";
 import { Postings } from "./postings";
+import { Reversals } from "./reversals";
 
 export type { Caller } from "./postings";
 
@@ -15,6 +16,7 @@ export class Ledger {
     readonly accounts: Accounts,
     readonly postings: Postings,
     readonly history: History,
+    readonly reversals: Reversals,
   ) {}
 
   static async create(db: Db): Promise<Ledger> {
@@ -26,6 +28,7 @@ export class Ledger {
       new Accounts(db, currencies, directory),
       new Postings(db, currencies, directory),
       new History(db),
+      new Reversals(db, currencies),
     );
   }
 }

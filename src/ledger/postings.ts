@@ -14,9 +14,8 @@ import type {
   ValidationFailed,
   VersionConflict,
 } from "./failures";
-import { findPrior, fingerprint, type IdempotencyClaim, type StoredResult } from "./idempotency";
+import { fingerprint, RACE, runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
-import { isRetryable, uniqueViolation } from "./sqlErrors";
 import { LIMITS, Violations } from "./validation";
 
 /** Who is acting: the idempotency scope and the actor recorded on postings. */
@@ -75,12 +74,6 @@ type PostingFailure =
 export type PostingResult = PostingSuccess | PostingFailure;
 export type TransferResult = TransferSuccess | PostingFailure | CurrencyMismatch;
 
-/** A statement that lost a race (the account changed between the attempt and the diagnosis) runs again, this often at most. */
-const MAX_ATTEMPTS = 8;
-
-/** Marks "nothing wrong found: the state moved under us, try again". */
-const RACE = Symbol("race");
-
 /*
  * Credits, debits and transfers. The success path of each is one SQL
  * statement: a conditional UPDATE of the account (version, status, funds,
@@ -126,7 +119,7 @@ export class Postings {
     const delta = type === "CREDIT" ? amount : -amount;
     const expected = input.expectedVersion ?? null;
 
-    return this.attempt(claim, async () => {
+    return runIdempotent(this.db, claim, async () => {
       const transactionId = uuidv7();
       const stored: StoredResult = { accountId: input.accountId, transactionIds: [transactionId] };
       const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
@@ -190,7 +183,7 @@ export class Postings {
     const expectedFrom = input.expectedFromVersion ?? null;
     const expectedTo = input.expectedToVersion ?? null;
 
-    return this.attempt(claim, async () => {
+    return runIdempotent(this.db, claim, async () => {
       const transferId = uuidv7();
       const debitId = uuidv7();
       const creditId = uuidv7();
@@ -235,41 +228,6 @@ export class Postings {
 
   private claim(caller: Caller, key: string, operation: string, input: unknown): IdempotencyClaim {
     return { scope: caller.subject, key, operation, fingerprint: fingerprint(operation, input) };
-  }
-
-  /**
-   * Runs one attempt of a money movement until it posts or fails for a
-   * reason. A collision or a no-op first asks the idempotency table: a retry
-   * of an earlier success is answered from there, whatever the account looks
-   * like now.
-   */
-  private async attempt<S extends object, F extends object>(
-    claim: IdempotencyClaim,
-    run: () => Promise<S | F | typeof RACE>,
-    replay: (result: StoredResult) => Promise<S>,
-    reference: string | null | undefined,
-  ): Promise<S | F | IdempotencyKeyReused | ReferenceTaken> {
-    for (let attempt = 1; ; attempt++) {
-      let outcome: S | F | typeof RACE;
-      let collision: string | undefined;
-      try {
-        outcome = await run();
-      } catch (error) {
-        if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
-        collision = uniqueViolation(error);
-        if (!collision) throw error;
-        outcome = RACE;
-      }
-      if (collision || outcome === RACE || isFailure(outcome)) {
-        const prior = await findPrior(this.db, claim);
-        if (prior?.kind === "replay") return replay(prior.result);
-        if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
-      }
-      if (collision === "transactions_reference_key" && reference) return fail.referenceTaken(reference);
-      if (collision && collision !== "idempotency_keys_pkey") throw new Error(`unexpected collision on ${collision}`);
-      if (outcome !== RACE) return outcome;
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
-    }
   }
 
   private async whyNotPosted(accountId: string, type: TransactionType, amount: bigint, expected: number | null) {
@@ -328,11 +286,6 @@ export class Postings {
     );
     return { outcome: "TransferSuccess", transferId: result.transferId!, debit, credit, from, to, replayed: true };
   }
-}
-
-/** Every failure carries a stable `code`; successes do not. */
-function isFailure(outcome: object): boolean {
-  return "code" in outcome;
 }
 
 function annotationRules(check: Violations, input: { idempotencyKey: string; reference?: string | null; description?: string | null; metadata?: Record<string, unknown> | null }) {

@@ -8,10 +8,14 @@ import {
   OpenAccountInput,
   OpenAccountResult,
   PostingInput,
+  ReverseTransactionInput,
+  ReverseTransactionResult,
   TransferInput,
   TransferResult,
   UpdateAccountInput,
   UpdateAccountResult,
+  UpdateTransactionInput,
+  UpdateTransactionResult,
 } from "../mutationTypes";
 
 /** Notes which union member each mutation answered with, for the request log. */
@@ -52,5 +56,15 @@ export class MutationResolver {
   @Mutation(() => TransferResult)
   transfer(@Ctx() ctx: Context, @Arg("input", () => TransferInput) input: TransferInput) {
     return ctx.ledger.postings.transfer(ctx.caller, input);
+  }
+
+  @Mutation(() => ReverseTransactionResult)
+  reverseTransaction(@Ctx() ctx: Context, @Arg("input", () => ReverseTransactionInput) input: ReverseTransactionInput) {
+    return ctx.ledger.reversals.reverse(ctx.caller, input);
+  }
+
+  @Mutation(() => UpdateTransactionResult)
+  updateTransaction(@Ctx() ctx: Context, @Arg("input", () => UpdateTransactionInput) input: UpdateTransactionInput) {
+    return ctx.ledger.reversals.update(input);
   }
 }
