@@ -3,6 +3,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
+import { purgeExpiredKeys } from "./ledger/idempotency";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { startServer } from "./server";
@@ -47,14 +48,36 @@ export async function startSolvent(config: Config, log: Logger): Promise<Solvent
       return expected.every((name) => applied.has(name));
     },
   });
+  const purge = schedulePurge(db, config, log);
   return {
     url: server.url,
     db,
     ledger,
     async stop() {
+      await purge.stop();
       await server.stop();
       await db.$disconnect();
       await embedded?.stop();
+    },
+  };
+}
+
+/** Purges expired idempotency keys now and then, one run at a time, off the request path. */
+function schedulePurge(db: Db, config: Config, log: Logger) {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= purgeExpiredKeys(db, config.idempotencyRetentionHours)
+      .then((purged) => {
+        if (purged > 0) log.info({ purged }, "expired idempotency keys purged");
+      })
+      .catch((error: unknown) => log.error({ err: error }, "idempotency key purge failed"))
+      .finally(() => (running = undefined));
+  }, config.idempotencyPurgeIntervalSeconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -12,6 +12,10 @@ export interface Config {
   /** Connections to PostgreSQL this process may hold. */
   poolSize: number;
   production: boolean;
+  /** How long idempotency keys are kept, at least the 24 hours clients are promised. */
+  idempotencyRetentionHours: number;
+  /** How often expired idempotency keys are purged. */
+  idempotencyPurgeIntervalSeconds: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -41,5 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Postings are short single statements: a few connections per core keep PostgreSQL busy without queueing in it.
     poolSize: integer(env, "DB_POOL_SIZE", Math.max(4, availableParallelism() * 4), 1, 1000),
     production: env.NODE_ENV === "production",
+    idempotencyRetentionHours: integer(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 24, 24 * 365),
+    idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),
   };
 }

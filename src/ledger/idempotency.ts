@@ -81,3 +81,24 @@ export async function runIdempotent<S extends object, F extends object>(
     if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
   }
 }
+
+const PURGE_BATCH = 1000;
+
+/**
+ * Deletes keys older than the retention, a small batch per statement, skipping
+ * rows a request has locked: it never waits on a request nor makes one wait.
+ * Returns how many keys it deleted.
+ */
+export async function purgeExpiredKeys(db: Db, retentionHours: number): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const deleted = await db.$executeRaw`
+      DELETE FROM idempotency_keys
+       WHERE ctid IN (SELECT ctid FROM idempotency_keys
+                       WHERE created_at < now() - make_interval(hours => ${retentionHours}::int)
+                       LIMIT ${PURGE_BATCH}
+                         FOR UPDATE SKIP LOCKED)`;
+    purged += deleted;
+    if (deleted < PURGE_BATCH) return purged;
+  }
+}

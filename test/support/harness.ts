@@ -35,7 +35,7 @@ export const testDatabaseUrl = () => {
 export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql";
 
 /** The real server, on a free port, against the test database, with its logs captured. */
-export async function startTestServer(options: { logLevel?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { logLevel?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -43,7 +43,7 @@ export async function startTestServer(options: { logLevel?: string } = {}): Prom
       done();
     },
   });
-  const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: options.logLevel ?? "info" });
+  const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: options.logLevel ?? "info", ...options.env });
   const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink));
   const sql = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
 
