@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { startEmbeddedDatabase } from "../../src/db/embedded";
 import { applyMigrations } from "../../src/db/migrations";
@@ -31,6 +34,9 @@ export default async function globalSetup() {
   }
   await applyMigrations(url);
   process.env.SOLVENT_TEST_DATABASE_URL = url;
+  // Every __typename a test receives is noted here; globalTeardown checks the contract's unions are all covered.
+  process.env.SOLVENT_TEST_TYPENAMES = path.join(tmpdir(), `solvent-typenames-${process.pid}-${Date.now()}.log`);
+  writeFileSync(process.env.SOLVENT_TEST_TYPENAMES, "");
   process.env.SOLVENT_TEST_BACKEND = adminUrl ? "postgresql" : "pglite";
   console.log(`\ntests run on ${adminUrl ? "PostgreSQL" : "embedded PGlite"}`);
 }

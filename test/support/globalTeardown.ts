@@ -1,7 +1,11 @@
+import { readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { Config } from "@jest/types";
+import { buildSchema, getNamedType, isUnionType } from "graphql";
 import pg from "pg";
 import type { EmbeddedDatabase } from "../../src/db/embedded";
 
-export default async function globalTeardown() {
+export default async function globalTeardown(globalConfig: Config.GlobalConfig) {
   const state = globalThis as Record<string, unknown>;
   const created = state.solventTestDatabase as { adminUrl: string; name: string } | undefined;
   if (created) {
@@ -12,4 +16,23 @@ export default async function globalTeardown() {
     await admin.end();
   }
   await (state.solventEmbedded as EmbeddedDatabase | undefined)?.stop();
+  checkUnionCoverage(globalConfig);
+}
+
+/** On a full run, every union member of the public contract must have been returned to some test. */
+function checkUnionCoverage(globalConfig: Config.GlobalConfig) {
+  const file = process.env.SOLVENT_TEST_TYPENAMES!;
+  const seen = new Set(readFileSync(file, "utf8").split("\n"));
+  rmSync(file, { force: true });
+  const partial =
+    globalConfig.testPathPatterns.isSet() || globalConfig.testNamePattern || globalConfig.onlyChanged || globalConfig.findRelatedTests;
+  if (partial) return;
+  const contract = buildSchema(readFileSync(path.join(__dirname, "..", "contract.graphql"), "utf8"));
+  const missing = Object.values(contract.getMutationType()!.getFields())
+    .flatMap((field) => {
+      const result = getNamedType(field.type);
+      return isUnionType(result) ? result.getTypes().map((member) => `${field.name}.${member.name}`) : [];
+    })
+    .filter((name) => !seen.has(name));
+  if (missing.length) throw new Error(`no test received these union members of the contract: ${missing.join(", ")}`);
 }

@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type GraphQLFormattedError } from "graphql";
@@ -54,6 +55,7 @@ export async function startTestServer(options: { logLevel?: string; env?: Record
       body: JSON.stringify({ query: print(document), variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: GraphQLFormattedError[] };
+    noteUnionMembers(body.data);
     return { status: response.status, data: body.data ?? undefined, errors: body.errors, headers: response.headers };
   }
 
@@ -80,3 +82,12 @@ export async function startTestServer(options: { logLevel?: string; env?: Record
 let counter = 0;
 /** A fresh idempotency key. */
 export const key = (label = "k") => `${label}-${process.pid}-${Date.now()}-${counter++}`;
+
+/** Notes "Field.Member" for each root field answered with a union member, for the contract coverage check. */
+function noteUnionMembers(data: unknown) {
+  if (!data || typeof data !== "object") return;
+  const notes = Object.entries(data as Record<string, { __typename?: string } | null>)
+    .filter(([, value]) => typeof value?.__typename === "string")
+    .map(([field, value]) => `${field}.${value!.__typename}`);
+  if (notes.length) appendFileSync(process.env.SOLVENT_TEST_TYPENAMES!, notes.join("\n") + "\n");
+}
