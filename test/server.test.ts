@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
 import { openAccount } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
+import { ledgerViolations } from "./support/ledgerInvariant";
 
 type ErrorBody = { errors: Array<{ message: string; extensions: { code: string } }> };
 const errorBody = (response: Response) => response.json() as Promise<ErrorBody>;
@@ -12,6 +13,9 @@ let base: string;
 beforeAll(async () => {
   server = await startTestServer();
   base = server.url.replace(/\/graphql$/, "");
+});
+afterEach(async () => {
+  expect(await ledgerViolations(server.sql)).toEqual([]);
 });
 afterAll(() => server.stop());
 
