@@ -15,7 +15,8 @@ const dataDir = mkdtempSync(path.join(tmpdir(), "solvent-embedded-"));
 
 async function start(): Promise<{ child: ChildProcess; url: string; output: string[] }> {
   const output: string[] = [];
-  const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "info" } as NodeJS.ProcessEnv;
+  // debug logs each SQL statement: the test sees when a request has reached the database.
+  const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug" } as NodeJS.ProcessEnv;
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/src/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -42,16 +43,29 @@ const post = (url: string, query: string, variables: object): Promise<Answer> =>
     (r) => r.json() as Promise<Answer>,
   );
 
+/** Resolves at the next SQL statement the server logs. */
+const nextStatement = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    const watch = (chunk: Buffer) => {
+      if (chunk.toString().includes('"msg":"sql"')) {
+        child.stdout!.off("data", watch);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", watch);
+  });
+
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
 test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
   const first = await start();
   expect(first.output.join("")).toContain(dataDir);
+  const inFlight = nextStatement(first.child);
   const opening = post(first.url, print(OpenAccountDocument), {
     input: { customerName: "Embedded", type: "SAVINGS", initialDeposit: "12.34", idempotencyKey: "embedded-1" },
   });
-  // The signal arrives while the request is in flight; the answer must still come.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  // The signal arrives while the request is at the database; the answer must still come.
+  await inFlight;
   const exitCode = exited(first.child);
   first.child.kill("SIGTERM");
   const opened = await opening;

@@ -35,7 +35,7 @@ async function loadEngine(): Promise<EngineModule> {
     };
     const wasmFile = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg").replace(/\.js$/, ".wasm");
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), {
-      "./schema_engine_bg.js": glue,
+      "./schema_engine_bg.js": withUnrefTimers(glue),
     });
     // The glue reports Rust panics through this global; without it a panic's message is lost.
     (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: object }).PRISMA_WASM_PANIC_REGISTRY ??= {
@@ -48,6 +48,26 @@ async function loadEngine(): Promise<EngineModule> {
     engineModule = glue;
   }
   return engineModule;
+}
+
+/**
+ * The engine arms 10-second timers that outlive it (the glue's setTimeout
+ * imports); unref'd, they no longer keep a finished migration command or test
+ * run alive until they fire.
+ */
+function withUnrefTimers(glue: object): object {
+  return Object.fromEntries(
+    Object.entries(glue).map(([name, value]) => [
+      name,
+      name.startsWith("__wbg_setTimeout_")
+        ? (...args: unknown[]) => {
+            const timer = (value as (...a: unknown[]) => NodeJS.Timeout)(...args);
+            timer.unref();
+            return timer;
+          }
+        : value,
+    ]),
+  );
 }
 
 function readSchema() {
