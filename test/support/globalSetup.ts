@@ -1,9 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { startEmbeddedDatabase } from "../../src/db/embedded";
-import { applyMigrations } from "../../src/db/migrations";
+import { scratchDatabase } from "./scratchDatabase";
 
 /*
  * One database for the run, migrated once. TEST_DATABASE_URL names a
@@ -15,28 +13,13 @@ export default async function globalSetup() {
   if (!`${process.execArgv} ${process.env.NODE_OPTIONS ?? ""}`.includes("--experimental-vm-modules")) {
     throw new Error("run the tests with `npm test` or `npm run jest -- <files>`: jest needs node --experimental-vm-modules");
   }
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  let url: string;
-  if (adminUrl) {
-    const name = `solvent_test_${Date.now()}_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const target = new URL(adminUrl);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    (globalThis as Record<string, unknown>).solventTestDatabase = { adminUrl, name };
-  } else {
-    const embedded = await startEmbeddedDatabase();
-    url = embedded.url;
-    (globalThis as Record<string, unknown>).solventEmbedded = embedded;
-  }
-  await applyMigrations(url);
-  process.env.SOLVENT_TEST_DATABASE_URL = url;
+  const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+  const database = await scratchDatabase("test");
+  (globalThis as Record<string, unknown>).solventTestDatabase = database;
+  process.env.SOLVENT_TEST_DATABASE_URL = database.url;
   // Every __typename a test receives is noted here; globalTeardown checks the contract's unions are all covered.
   process.env.SOLVENT_TEST_TYPENAMES = path.join(tmpdir(), `solvent-typenames-${process.pid}-${Date.now()}.log`);
   writeFileSync(process.env.SOLVENT_TEST_TYPENAMES, "");
-  process.env.SOLVENT_TEST_BACKEND = adminUrl ? "postgresql" : "pglite";
-  console.log(`\ntests run on ${adminUrl ? "PostgreSQL" : "embedded PGlite"}`);
+  process.env.SOLVENT_TEST_BACKEND = onPostgres ? "postgresql" : "pglite";
+  console.log(`\ntests run on ${onPostgres ? "PostgreSQL" : "embedded PGlite"}`);
 }

@@ -2,20 +2,10 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "@jest/types";
 import { buildSchema, getNamedType, isUnionType } from "graphql";
-import pg from "pg";
-import type { EmbeddedDatabase } from "../../src/db/embedded";
+import type { ScratchDatabase } from "./scratchDatabase";
 
 export default async function globalTeardown(globalConfig: Config.GlobalConfig) {
-  const state = globalThis as Record<string, unknown>;
-  const created = state.solventTestDatabase as { adminUrl: string; name: string } | undefined;
-  if (created) {
-    // Only the database globalSetup created is dropped.
-    const admin = new pg.Client({ connectionString: created.adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${created.name}" WITH (FORCE)`);
-    await admin.end();
-  }
-  await (state.solventEmbedded as EmbeddedDatabase | undefined)?.stop();
+  await ((globalThis as Record<string, unknown>).solventTestDatabase as ScratchDatabase | undefined)?.drop();
   checkUnionCoverage(globalConfig);
 }
 

@@ -1,0 +1,178 @@
+import pg from "pg";
+import { createDb, type Db } from "../src/db/client";
+import { Prisma } from "../src/db/generated/prisma/client";
+import { History, historyStatement, type HistoryRequest } from "../src/ledger/history";
+import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase";
+
+/*
+ * The history query is served by the history index, whatever the account
+ * and the filter, and a page of a long history is an ordered walk of that
+ * index that stops once the page is full: it never reads, nor sorts, the
+ * whole history. Checked on the plans PostgreSQL makes for the very
+ * statement the ledger sends, in a database of its own that looks like a
+ * ledger: 1,000 ordinary accounts with 40 postings each and one account
+ * with 20,000, its rows spread through the table among everybody else's.
+ * (docs/history-query-plan.md shows the plans and the reasoning.)
+ */
+const HISTORY_INDEX = "transactions_account_id_created_at_id_idx";
+const ORDINARY = 1000;
+const ORDINARY_POSTINGS = 40;
+const LONG_POSTINGS = 20_000;
+/** On the long account every 500th posting is a withdrawal: 40 in all, so a page of 20 is full after about 10,500 rows. */
+const WITHDRAWAL_EVERY = 500;
+const START = new Date("2025-01-01T00:00:00Z");
+const hours = (n: number) => new Date(START.getTime() + n * 3_600_000);
+
+const accountId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+const LONG = accountId(ORDINARY + 1);
+
+let database: ScratchDatabase;
+let db: Db;
+
+/**
+ * Postings as the ledger writes them (balances chained, one version each,
+ * never below zero). Ordinary account a, posting k: deposit, withdrawal,
+ * transfer out, transfer in, over and over. The long account: transfers in
+ * and out, a withdrawal every 500th. All interleaved in time, one second
+ * apart, and inserted in time order, as they would arrive.
+ */
+const SEED = `
+  INSERT INTO accounts (id, account_number, customer_name, type, currency, balance, version)
+  SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid, (1000000000 + a)::text, 'Plan ' || a, 'CHECKING', 'USD', 0, 0
+    FROM generate_series(1, ${ORDINARY + 1}) AS a;
+
+  INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, transfer_id, actor, created_at)
+  SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid, type::"TransactionType",
+         kind::"TransactionKind", amount,
+         SUM(CASE type WHEN 'CREDIT' THEN amount ELSE -amount END) OVER (PARTITION BY a ORDER BY k), k,
+         CASE WHEN kind = 'TRANSFER' THEN gen_random_uuid() END, 'plan-test', $1::timestamptz + at * interval '1 second'
+    FROM (
+      SELECT a, k, (k - 1) * ${ORDINARY} + a AS at,
+             (ARRAY['DEPOSIT', 'WITHDRAWAL', 'TRANSFER', 'TRANSFER'])[(k - 1) % 4 + 1] AS kind,
+             (ARRAY['CREDIT', 'DEBIT', 'DEBIT', 'CREDIT'])[(k - 1) % 4 + 1] AS type,
+             (ARRAY[1000, 300, 200, 500])[(k - 1) % 4 + 1] AS amount
+        FROM generate_series(1, ${ORDINARY}) AS a, generate_series(1, ${ORDINARY_POSTINGS}) AS k
+      UNION ALL
+      SELECT ${ORDINARY + 1}, k, k * ${(ORDINARY * ORDINARY_POSTINGS) / LONG_POSTINGS},
+             CASE WHEN k = 1 THEN 'DEPOSIT' WHEN k % ${WITHDRAWAL_EVERY} = 0 THEN 'WITHDRAWAL' ELSE 'TRANSFER' END,
+             CASE WHEN k = 1 OR (k % ${WITHDRAWAL_EVERY} <> 0 AND k % 2 = 1) THEN 'CREDIT' ELSE 'DEBIT' END,
+             CASE WHEN k = 1 THEN 10000000 ELSE 100 END
+        FROM generate_series(1, ${LONG_POSTINGS}) AS k
+    ) AS plan
+   ORDER BY at;
+
+  UPDATE accounts a SET balance = last.balance_after, version = last.account_version
+    FROM (SELECT DISTINCT ON (account_id) account_id, balance_after, account_version
+            FROM transactions ORDER BY account_id, account_version DESC) AS last
+   WHERE a.id = last.account_id;
+  ANALYZE;`;
+
+beforeAll(async () => {
+  database = await scratchDatabase("plan");
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    for (const statement of SEED.split(";").filter((s) => s.trim())) {
+      await client.query(statement, statement.includes("$1") ? [START] : []);
+    }
+  } finally {
+    await client.end();
+  }
+  db = createDb(database.url, 2);
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  "Recheck Cond"?: string;
+  "Actual Rows": number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
+}
+
+const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+const types = (node: PlanNode) => nodes(node).map((n) => n["Node Type"]);
+
+/** The plan PostgreSQL makes, and runs, for the statement the ledger sends. */
+async function plan(accountIds: string[], request: HistoryRequest): Promise<PlanNode> {
+  const [row] = await db.$queryRaw<Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>>(
+    Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${historyStatement(accountIds, request)!}`,
+  );
+  return row["QUERY PLAN"][0].Plan;
+}
+
+/** The branch of the plan that reads one account's history: the Limit above the scan naming it. */
+function branchOf(root: PlanNode, id: string): PlanNode {
+  const branch = nodes(root)
+    .filter((node) => node["Node Type"] === "Limit")
+    .find((limit) => nodes(limit).some((node) => `${node["Index Cond"]} ${node["Recheck Cond"]}`.includes(id)));
+  if (!branch) throw new Error(`no branch reads ${id}: ${JSON.stringify(root)}`);
+  return branch;
+}
+
+/** Rows the branch fetched from the table, matching or not. */
+const rowsRead = (branch: PlanNode) =>
+  nodes(branch)
+    .filter((node) => node["Node Type"] === "Index Scan" || node["Node Type"] === "Bitmap Heap Scan")
+    .reduce((sum, node) => sum + node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0), 0);
+
+/** A walk of the history index in page order, no sort, that stopped after at most `maxRead` rows. */
+function expectOrderedWalk(branch: PlanNode, maxRead: number) {
+  expect(types(branch)).toEqual(["Limit", "Index Scan"]);
+  expect(nodes(branch)[1]["Index Name"]).toBe(HISTORY_INDEX);
+  expect(rowsRead(branch)).toBeLessThanOrEqual(maxRead);
+}
+
+const cursorAfter = async (id: string, request: HistoryRequest) =>
+  (await new History(db).transactions([id], request))[0].cursors.at(-1)!;
+
+test.each<[string, HistoryRequest, number]>([
+  ["no filter", { first: 20 }, 21],
+  ["kind WITHDRAWAL (1 posting in 500)", { first: 20, filter: { kind: "WITHDRAWAL" } }, 21 * WITHDRAWAL_EVERY],
+  ["type CREDIT in a 6-hour window", { first: 20, filter: { type: "CREDIT", from: hours(3), to: hours(9) } }, 43],
+  ["status POSTED before a bound", { first: 20, filter: { status: "POSTED", to: hours(6) } }, 21],
+])("a 20,000-posting history with %s: an ordered index walk that stops after the page", async (_label, request, maxRead) => {
+  const root = await plan([LONG], request);
+  expect(types(root)).not.toContain("Seq Scan");
+  expectOrderedWalk(branchOf(root, LONG), maxRead);
+  expect(root["Actual Rows"]).toBe(21);
+
+  // The next page too: the cursor joins the index condition.
+  const next = await plan([LONG], { ...request, after: await cursorAfter(LONG, request) });
+  expectOrderedWalk(branchOf(next, LONG), maxRead);
+});
+
+test.each<[string, HistoryRequest]>([
+  ["no filter", { first: 20 }],
+  ["kind WITHDRAWAL", { first: 20, filter: { kind: "WITHDRAWAL" } }],
+  ["type CREDIT in a 6-hour window", { first: 20, filter: { type: "CREDIT", from: hours(3), to: hours(9) } }],
+  ["status REVERSED (matches nothing)", { first: 20, filter: { status: "REVERSED" } }],
+])("a 40-posting history with %s: read through an index, never more than the account's own rows", async (_label, request) => {
+  const id = accountId(500);
+  const root = await plan([id], request);
+  expect(types(root)).not.toContain("Seq Scan");
+  expect(types(root).some((type) => type === "Index Scan" || type === "Bitmap Index Scan")).toBe(true);
+  expect(rowsRead(branchOf(root, id))).toBeLessThanOrEqual(ORDINARY_POSTINGS);
+});
+
+test("a batch of accounts: a branch each, the long history still an ordered walk, each its own page", async () => {
+  const ids = [accountId(7), LONG, accountId(8)];
+  const request: HistoryRequest = { first: 20, filter: { kind: "WITHDRAWAL" } };
+  const root = await plan(ids, request);
+  expect(types(root)).not.toContain("Seq Scan");
+  expectOrderedWalk(branchOf(root, LONG), 21 * WITHDRAWAL_EVERY);
+  for (const id of [accountId(7), accountId(8)]) expect(rowsRead(branchOf(root, id))).toBeLessThanOrEqual(ORDINARY_POSTINGS);
+
+  const pages = await new History(db).transactions(ids, request);
+  expect(pages.map((page) => [page.nodes.length, page.hasNextPage])).toEqual([
+    [ORDINARY_POSTINGS / 4, false],
+    [20, true],
+    [ORDINARY_POSTINGS / 4, false],
+  ]);
+  pages.forEach((page, i) => expect(page.nodes.every((t) => t.accountId === ids[i] && t.kind === "WITHDRAWAL")).toBe(true));
+});
