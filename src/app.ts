@@ -1,10 +1,11 @@
+import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, signToken } from "./auth";
 import { createDb, type Db } from "./db/client";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
 import { purgeExpiredKeys } from "./ledger/idempotency";
-import type { Config } from "./config";
+import type { AuthConfig, Config } from "./config";
 import type { Logger } from "./logger";
 import { startServer } from "./server";
 
@@ -27,20 +28,21 @@ export async function startSolvent(config: Config, log: Logger): Promise<Solvent
   const applied = await applyMigrations(url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
-  // The embedded database runs one transaction at a time: more connections only queue.
-  const db = createDb(
-    url,
-    embedded ? Math.min(config.poolSize, 8) : config.poolSize,
-    log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
-  );
+  const authenticate = authenticator(await authentication(config, Boolean(embedded), log));
+  const db = createDb(url, {
+    // The embedded database runs one transaction at a time: more connections only queue.
+    poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
+    statementTimeoutMs: config.limits.requestTimeoutMs,
+    onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
+  });
   const ledger = await Ledger.create(db);
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({
     schema: await createSchema(),
     ledger,
+    authenticate,
+    config,
     log,
-    host: config.host,
-    port: config.port,
     ready: async () => {
       const rows = await db.$queryRaw<{ migration_name: string }[]>`
         SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
@@ -60,6 +62,31 @@ export async function startSolvent(config: Config, log: Logger): Promise<Solvent
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * The authentication to run with. With none configured the server refuses to
+ * start, except on the embedded database: there it signs tokens with a secret
+ * made for this start (kept in the data folder for `npm run token`) and
+ * prints an admin token.
+ */
+async function authentication(config: Config, embedded: boolean, log: Logger): Promise<AuthConfig> {
+  if (config.auth.mode === "disabled") {
+    if (config.production) throw new Error("AUTH_DISABLED=true is refused when NODE_ENV=production");
+    log.warn("AUTH_DISABLED=true: every request acts as an admin; never expose this server");
+    return config.auth;
+  }
+  if (config.auth.mode === "tokens") return config.auth;
+  if (!embedded) {
+    throw new Error("no authentication configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL (or AUTH_DISABLED=true to run without it, locally)");
+  }
+  const secret = createDevelopmentSecret(config.dataDir);
+  const adminToken = await signToken(secret, { subject: "dev-admin", role: "admin" }, { expiresInSeconds: DEVELOPMENT_TOKEN_SECONDS });
+  log.info(
+    { adminToken },
+    "development authentication: this admin token is valid for 24 h, until the next start; `npm run token -- --role customer --sub alice` makes others",
+  );
+  return { mode: "tokens", secret };
 }
 
 /** Purges expired idempotency keys now and then, one run at a time, off the request path. */

@@ -4,13 +4,17 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import type { Authenticate } from "./auth";
+import type { Config } from "./config";
 import type { Ledger } from "./ledger";
 import { PageRequestError } from "./ledger/history";
 import { createLoaders, type Context } from "./graphql/context";
+import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import type { Logger } from "./logger";
 
 /** Error codes whose message is written for the client; anything else is masked. */
@@ -22,7 +26,13 @@ const CLIENT_ERROR_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
+  "QUERY_TOO_COSTLY",
 ]);
+/** Extensions a client may read beside the code (the limits it ran into). */
+const CLIENT_EXTENSIONS = ["retryAfterSeconds", "cost", "maxCost"];
 
 export const INTERNAL_ERROR_MESSAGE = "Internal server error: quote the requestId when reporting it";
 
@@ -30,18 +40,25 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   if (unwrapResolverError(error) instanceof PageRequestError) {
     return { message: formatted.message, path: formatted.path, extensions: { code: "BAD_USER_INPUT" } };
   }
-  const code = formatted.extensions?.code;
+  // Apollo refuses some malformed requests with a 4xx status but no code: they are the client's to fix.
+  const status = (error as { extensions?: { http?: { status?: number } } }).extensions?.http?.status;
+  const code = status && status >= 400 && status < 500 && formatted.extensions?.code === "INTERNAL_SERVER_ERROR" ? "BAD_REQUEST" : formatted.extensions?.code;
   if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    const extensions = Object.fromEntries(CLIENT_EXTENSIONS.filter((k) => formatted.extensions?.[k] !== undefined).map((k) => [k, formatted.extensions![k]]));
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...extensions } };
   }
   return { message: INTERNAL_ERROR_MESSAGE, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}
+
+/** The one log line each request gets. */
+function logRequest(log: Logger, requestId: string, started: bigint, operationName: string | null, outcome: string) {
+  log.info({ requestId, operationName, outcome, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, "request");
 }
 
 /** One log line per request; internal errors logged in full, under the request id the client sees. */
 function requestLog(log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {
-      const started = process.hrtime.bigint();
       return {
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
@@ -58,15 +75,7 @@ function requestLog(log: Logger): ApolloServerPlugin<Context> {
           }
           const outcome =
             contextValue.outcomes.join(",") || (errors?.length ? String(errors[0].extensions?.code ?? "INTERNAL_SERVER_ERROR") : "ok");
-          log.info(
-            {
-              requestId: contextValue.requestId,
-              operationName: operationName ?? null,
-              outcome,
-              durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-            },
-            "request",
-          );
+          logRequest(log, contextValue.requestId, contextValue.started, operationName ?? null, outcome);
         },
       };
     },
@@ -80,28 +89,56 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** GraphiQL with everything inlined (9 MB, made on first view): it works offline, unlike the CDN-hosted default pages. */
+function graphiqlLandingPage(): ApolloServerPlugin<Context> {
+  let html: string | undefined;
+  const page = async () => (html ??= renderGraphiQL({ title: "Solvent", endpoint: "/graphql", defaultHeaders: '{"Authorization": "Bearer <token>"}' }));
+  return {
+    async serverWillStart() {
+      return {
+        async renderLandingPage() {
+          return { html: page };
+        },
+      };
+    },
+  };
+}
+
 export async function startServer(options: {
   schema: GraphQLSchema;
   ledger: Ledger;
+  authenticate: Authenticate;
+  config: Pick<Config, "host" | "port" | "introspection" | "landingPage" | "limits" | "production">;
   log: Logger;
-  host: string;
-  port: number;
   ready: () => Promise<boolean>;
 }): Promise<Server> {
-  const { schema, ledger, log } = options;
+  const { schema, ledger, authenticate, config, log } = options;
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = http.createServer(app);
+  const timeout = config.limits.requestTimeoutMs;
+  // A request must arrive in full within the timeout (slow clients cannot hold connections open).
+  const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
+  const guard = armor(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    // Parsed documents are cached anyway; persisted queries would only add a cache clients can fill.
+    persistedQueries: false,
+    validationRules: guard.validationRules,
+    parseOptions: { maxTokens: FIXED_LIMITS.maxTokens },
     // main.ts owns shutdown: it also has the database to close.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageDisabled(),
+      config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
+      ...guard.plugins,
+      costLimit(schema, config.limits.maxCost),
+      rateLimit(config.limits),
     ],
   });
   await apollo.start();
@@ -121,7 +158,15 @@ export async function startServer(options: {
         const header = req.header("x-request-id");
         const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader("x-request-id", requestId);
-        return { ledger, caller: { subject: "anonymous" }, requestId, outcomes: [], loaders: createLoaders(ledger) };
+        const started = process.hrtime.bigint();
+        // A request refused here never reaches the plugins: it is logged here.
+        const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
+          const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
+          if (!(error instanceof GraphQLError)) log.error({ requestId, err: error }, "internal error");
+          logRequest(log, requestId, started, operationName, error instanceof GraphQLError ? String(error.extensions.code) : "INTERNAL_SERVER_ERROR");
+          throw error;
+        });
+        return { ledger, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };
       },
     }),
   );
@@ -134,10 +179,10 @@ export async function startServer(options: {
     });
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
-    url: `http://${options.host}:${port}/graphql`,
+    url: `http://${config.host}:${port}/graphql`,
     // Stops accepting connections and lets requests in flight finish.
     stop: () => apollo.stop(),
   };

@@ -325,8 +325,8 @@ describe.each(["credit", "debit"] as const)("%s", (operation) => {
       description: `a ${operation}`,
       metadata,
       transferId: null,
-      // No authentication yet: every caller is the anonymous subject.
-      actor: "anonymous",
+      // The subject of the token that made it.
+      actor: "test-admin",
     });
     expect(Number.isNaN(Date.parse(posted.transaction.createdAt))).toBe(false);
 

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from "../src/paths";
  */
 const dataDir = mkdtempSync(path.join(tmpdir(), "solvent-embedded-"));
 
-async function start(): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+async function start(): Promise<{ child: ChildProcess; url: string; token: string; output: string[] }> {
   const output: string[] = [];
   // debug logs each SQL statement: the test sees when a request has reached the database.
   const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug" } as NodeJS.ProcessEnv;
@@ -33,15 +33,20 @@ async function start(): Promise<{ child: ChildProcess; url: string; output: stri
     child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
     child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${output.join("")}`)));
   });
-  return { child, url, output };
+  // Started without authentication configured, it signs tokens with a secret of its own and prints an admin token.
+  const token = /"adminToken":"([^"]+)"/.exec(output.join(""))?.[1];
+  if (!token) throw new Error(`no admin token printed:\n${output.join("")}`);
+  return { child, url, token, output };
 }
 
 // The shape is what the test asserts.
 type Answer = { data: any };
-const post = (url: string, query: string, variables: object): Promise<Answer> =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then(
-    (r) => r.json() as Promise<Answer>,
-  );
+const post = ({ url, token }: { url: string; token: string }, query: string, variables: object): Promise<Answer> =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  }).then((r) => r.json() as Promise<Answer>);
 
 /** Resolves at the next SQL statement the server logs. */
 const nextStatement = (child: ChildProcess) =>
@@ -61,7 +66,7 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
   const first = await start();
   expect(first.output.join("")).toContain(dataDir);
   const inFlight = nextStatement(first.child);
-  const opening = post(first.url, print(OpenAccountDocument), {
+  const opening = post(first, print(OpenAccountDocument), {
     input: { customerName: "Embedded", type: "SAVINGS", initialDeposit: "12.34", idempotencyKey: "embedded-1" },
   });
   // The signal arrives while the request is at the database; the answer must still come.
@@ -75,7 +80,15 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
 
   const second = await start();
   try {
-    const listed = await post(second.url, print(AccountsDocument), { first: 5 });
+    // A new start, a new secret: the first start's token is no longer accepted.
+    expect(second.token).not.toBe(first.token);
+    const stale = await fetch(second.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${first.token}` },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
+    expect(stale.status).toBe(401);
+    const listed = await post(second, print(AccountsDocument), { first: 5 });
     expect(listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance)).toEqual(["12.34"]);
   } finally {
     const code = exited(second.child);

@@ -78,7 +78,7 @@ beforeAll(async () => {
   } finally {
     await client.end();
   }
-  db = createDb(database.url, 2);
+  db = createDb(database.url, { poolSize: 2 });
 });
 afterAll(async () => {
   await db?.$disconnect();

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
+import { withFaultyAccount } from "./support/faults";
 import { openAccount } from "./support/flows";
-import { key, startTestServer, type TestServer } from "./support/harness";
+import { ADMIN, key, startTestServer, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
 
 type ErrorBody = { errors: Array<{ message: string; extensions: { code: string } }> };
@@ -64,14 +65,7 @@ test("a request id the client did not send is made up and returned", async () =>
 });
 
 test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, details only in the log", async () => {
-  // A currency the running server never loaded makes formatting the balance fail inside the server.
-  const id = randomUUID();
-  await server.sql.query("INSERT INTO currencies (code, minor_units) VALUES ('XTS', 2)");
-  await server.sql.query(
-    "INSERT INTO accounts (id, account_number, customer_name, type, currency) VALUES ($1, '5550000001', 'Fault', 'CHECKING', 'XTS')",
-    [id],
-  );
-  try {
+  await withFaultyAccount(server.sql, "XTS", async (id) => {
     const response = await server.request(AccountBalanceDocument, { id });
     expect(response.errors).toHaveLength(1);
     const [error] = response.errors!;
@@ -82,10 +76,7 @@ test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, det
     expect(response.headers.get("x-request-id")).toBe(requestId);
     const logged = server.logs.find((line) => line.requestId === requestId && line.msg === "internal error");
     expect(JSON.stringify(logged)).toContain("unknown currency XTS");
-  } finally {
-    await server.sql.query("DELETE FROM accounts WHERE id = $1", [id]);
-    await server.sql.query("DELETE FROM currencies WHERE code = 'XTS'");
-  }
+  });
 });
 
 test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error, no stack trace", async () => {
@@ -107,7 +98,7 @@ test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error,
 test("a syntax error is a GraphQL error, not a 500", async () => {
   const response = await fetch(server.url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${await server.token(ADMIN)}` },
     body: JSON.stringify({ query: "mutation { debit(" }),
   });
   expect(response.status).toBe(400);

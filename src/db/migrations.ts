@@ -55,7 +55,7 @@ async function loadEngine(): Promise<EngineModule> {
  * imports); unref'd, they no longer keep a finished migration command or test
  * run alive until they fire.
  */
-function withUnrefTimers(glue: object): object {
+function withUnrefTimers(glue: object): WebAssembly.ModuleImports {
   return Object.fromEntries(
     Object.entries(glue).map(([name, value]) => [
       name,

@@ -8,6 +8,8 @@ export interface Context {
   ledger: Ledger;
   caller: Caller;
   requestId: string;
+  /** process.hrtime.bigint() when the request arrived. */
+  started: bigint;
   /** Union members the mutations of this request answered with, for the request log. */
   outcomes: string[];
   loaders: Loaders;

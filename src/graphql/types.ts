@@ -85,9 +85,6 @@ export class Transaction {
   @Field(() => ID, { nullable: true, description: "Shared by the two legs of a transfer." })
   transferId!: string | null;
 
-  @Field(() => ID, { description: "The `sub` of whoever made the posting." })
-  actor!: string;
-
   @Field(() => Date)
   createdAt!: Date;
 }

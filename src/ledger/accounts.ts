@@ -15,7 +15,7 @@ import type {
   VersionConflict,
 } from "./failures";
 import { findPrior, fingerprint, type StoredResult } from "./idempotency";
-import type { Caller } from "./postings";
+import type { Caller } from "./caller";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 import { isRetryable, uniqueViolation } from "./sqlErrors";
 import { isUuid, LIMITS, Violations } from "./validation";
@@ -132,7 +132,7 @@ export class Accounts {
           )
           SELECT ${selectAccount("account")}, ${selectTransaction("posting")}
             FROM account LEFT JOIN posting ON true`;
-        this.directory.remember(accountId, currency);
+        this.directory.remember(accountId, { currency, ownerId: input.ownerId ?? null });
         const transaction = rows[0].t_id ? pickTransaction(rows[0]) : null;
         return { outcome: "OpenAccountSuccess", account: pickAccount(rows[0]), transaction, replayed: false };
       } catch (error) {

@@ -76,6 +76,13 @@ function toPage<T extends Position>(rows: T[], size: number, after: string | nul
   return { nodes, cursors: nodes.map(encodeCursor), hasNextPage: rows.length > size, hasPreviousPage: after != null };
 }
 
+/** The answer for an account that is not there (or not the caller's): no rows, once the request itself is valid. */
+export function emptyPage<T extends Position>(request: PageRequest): Page<T> {
+  pageSize(request.first);
+  if (request.after != null) decodeCursor(request.after);
+  return toPage([], 0, request.after);
+}
+
 /** A batch key: the same page of history asked of several accounts. */
 export interface HistoryRequest extends PageRequest {
   filter?: TransactionFilter | null;
@@ -117,6 +124,7 @@ export function historyStatement(accountIds: readonly string[], request: History
 export class History {
   constructor(private readonly db: Db) {}
 
+  /** Accounts newest first; only those of `ownerId` when given. */
   async accounts(page: PageRequest, filter: AccountFilter | null | undefined, ownerId?: string): Promise<Page<Account>> {
     const size = pageSize(page.first);
     const after = page.after != null ? decodeCursor(page.after) : undefined;

@@ -6,13 +6,14 @@ import { History } from "./history";
 import { Postings } from "./postings";
 import { Reversals } from "./reversals";
 
-export type { Caller } from "./postings";
+export { canSee, ownerScope, ROLES, type Caller, type Role } from "./caller";
 
 /** The ledger: every money rule of Solvent, with no GraphQL or HTTP in it. */
 export class Ledger {
   private constructor(
     readonly db: Db,
     readonly currencies: Currencies,
+    readonly directory: AccountDirectory,
     readonly accounts: Accounts,
     readonly postings: Postings,
     readonly history: History,
@@ -25,6 +26,7 @@ export class Ledger {
     return new Ledger(
       db,
       currencies,
+      directory,
       new Accounts(db, currencies, directory),
       new Postings(db, currencies, directory),
       new History(db),

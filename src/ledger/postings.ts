@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Account, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { AccountDirectory } from "./accountDirectory";
+import { canSee, type Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
 import type {
@@ -17,11 +18,6 @@ import type {
 import { fingerprint, RACE, runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 import { LIMITS, Violations } from "./validation";
-
-/** Who is acting: the idempotency scope and the actor recorded on postings. */
-export interface Caller {
-  subject: string;
-}
 
 export interface PostingInput {
   accountId: string;
@@ -99,8 +95,9 @@ export class Postings {
 
   private async post(caller: Caller, request: PostingInput, type: TransactionType, kind: TransactionKind): Promise<PostingResult> {
     const input = { ...request, accountId: request.accountId.toLowerCase() };
-    const currency = await this.directory.currencyOf(input.accountId);
-    if (!currency) return fail.accountNotFound(input.accountId);
+    const account = await this.directory.find(input.accountId);
+    if (!account || !canSee(caller, account.ownerId)) return fail.accountNotFound(input.accountId);
+    const { currency } = account;
 
     const check = new Violations();
     const amount = check.amount("amount", input.amount, currency, this.currencies);
@@ -152,12 +149,12 @@ export class Postings {
 
   async transfer(caller: Caller, request: TransferInput): Promise<TransferResult> {
     const input = { ...request, fromAccountId: request.fromAccountId.toLowerCase(), toAccountId: request.toAccountId.toLowerCase() };
-    const [fromCurrency, toCurrency] = await Promise.all([
-      this.directory.currencyOf(input.fromAccountId),
-      this.directory.currencyOf(input.toAccountId),
-    ]);
-    if (!fromCurrency) return fail.accountNotFound(input.fromAccountId);
-    if (!toCurrency) return fail.accountNotFound(input.toAccountId);
+    const [source, target] = await Promise.all([this.directory.find(input.fromAccountId), this.directory.find(input.toAccountId)]);
+    // Money may go to any account, but only leave one the caller may see.
+    if (!source || !canSee(caller, source.ownerId)) return fail.accountNotFound(input.fromAccountId);
+    if (!target) return fail.accountNotFound(input.toAccountId);
+    const fromCurrency = source.currency;
+    const toCurrency = target.currency;
 
     const check = new Violations();
     if (input.fromAccountId === input.toAccountId) {
@@ -166,6 +163,10 @@ export class Postings {
     const amount = check.amount("amount", input.amount, fromCurrency, this.currencies);
     check.version("expectedFromVersion", input.expectedFromVersion);
     check.version("expectedToVersion", input.expectedToVersion);
+    // A VersionConflict would show the version and balance of somebody else's account.
+    if (input.expectedToVersion != null && !canSee(caller, target.ownerId)) {
+      check.add("expectedToVersion", "can only be given for an account you own");
+    }
     annotationRules(check, input);
     if (!check.ok || amount === undefined) return fail.validation(check.list);
     if (fromCurrency !== toCurrency) return fail.currencyMismatch(fromCurrency, toCurrency);

@@ -12,7 +12,8 @@ import type {
   ValidationFailed,
 } from "./failures";
 import { fingerprint, RACE, runIdempotent, type StoredResult } from "./idempotency";
-import { jsonParam, type Caller } from "./postings";
+import type { Caller } from "./caller";
+import { jsonParam } from "./postings";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 import { isUuid, LIMITS, Violations } from "./validation";
 

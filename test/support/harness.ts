@@ -4,7 +4,10 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type GraphQLFormattedError } from "graphql";
 import pino from "pino";
 import pg from "pg";
+import { randomBytes } from "node:crypto";
 import { startSolvent, type Solvent } from "../../src/app";
+import { signToken } from "../../src/auth";
+import type { Caller } from "../../src/ledger/caller";
 import { loadConfig } from "../../src/config";
 
 export interface GraphQLResponse<T> {
@@ -14,18 +17,31 @@ export interface GraphQLResponse<T> {
   headers: Headers;
 }
 
-export interface TestServer {
+/** Sends GraphQL over HTTP as one caller. */
+export interface Client {
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Sends a request and fails the test unless it came back without errors. */
+  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+}
+
+/** The server, and a client acting as an admin. */
+export interface TestServer extends Client {
   solvent: Solvent;
   url: string;
   /** Parsed JSON log lines the server wrote. */
   logs: Array<Record<string, unknown>>;
   /** The test database, for checks the API does not offer. */
   sql: pg.Pool;
-  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
-  /** Sends a request and fails the test unless it came back without errors. */
-  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  /** A token for `caller`, signed with the server's secret. */
+  token(caller: Caller, options?: { expiresInSeconds?: number }): Promise<string>;
+  /** A client acting as `caller`. */
+  as(caller: Caller): Promise<Client>;
+  /** A client sending this Authorization header ("" sends none). */
+  withAuthorization(authorization: string): Client;
   stop(): Promise<void>;
 }
+
+export const ADMIN: Caller = { subject: "test-admin", role: "admin" };
 
 export const testDatabaseUrl = () => {
   const url = process.env.SOLVENT_TEST_DATABASE_URL;
@@ -35,8 +51,15 @@ export const testDatabaseUrl = () => {
 
 export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql";
 
-/** The real server, on a free port, against the test database, with its logs captured. */
-export async function startTestServer(options: { logLevel?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+/**
+ * The real server, on a free port, against the test database, with its logs
+ * captured. It verifies HS256 tokens signed with a secret of its own; the
+ * rate limit is off unless a test sets it.
+ */
+export async function startTestServer(
+  options: { logLevel?: string; env?: Record<string, string>; databaseUrl?: string } = {},
+): Promise<TestServer> {
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -44,34 +67,54 @@ export async function startTestServer(options: { logLevel?: string; env?: Record
       done();
     },
   });
-  const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: options.logLevel ?? "info", ...options.env });
+  const secret = options.env?.AUTH_JWT_SECRET ?? randomBytes(32).toString("base64url");
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    PORT: "0",
+    LOG_LEVEL: options.logLevel ?? "info",
+    AUTH_JWT_SECRET: secret,
+    RATE_LIMIT_MUTATIONS_PER_SECOND: "0",
+    ...options.env,
+  });
   const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink));
-  const sql = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
+  const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 
-  async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}) {
-    const response = await fetch(solvent.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ query: print(document), variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: GraphQLFormattedError[] };
-    noteUnionMembers(body.data);
-    return { status: response.status, data: body.data ?? undefined, errors: body.errors, headers: response.headers };
-  }
+  const token = (caller: Caller, { expiresInSeconds = 3600 } = {}) =>
+    signToken(new TextEncoder().encode(secret), caller, { expiresInSeconds });
+
+  const client = (authorization: string): Client => {
+    async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}) {
+      const response = await fetch(solvent.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}), ...headers },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: GraphQLFormattedError[] };
+      noteUnionMembers(body.data);
+      return { status: response.status, data: body.data ?? undefined, errors: body.errors, headers: response.headers };
+    }
+    return {
+      request,
+      async query(document, variables) {
+        const response = await request(document, variables);
+        if (response.errors?.length || !response.data) {
+          throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+        }
+        return response.data;
+      },
+    };
+  };
+  const admin = client(`Bearer ${await token(ADMIN)}`);
 
   return {
     solvent,
     url: solvent.url,
     logs,
     sql,
-    request,
-    async query(document, variables) {
-      const response = await request(document, variables);
-      if (response.errors?.length || !response.data) {
-        throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
-      }
-      return response.data;
-    },
+    ...admin,
+    token,
+    as: async (caller) => client(`Bearer ${await token(caller)}`),
+    withAuthorization: client,
     async stop() {
       await sql.end();
       await solvent.stop();

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow } from "../../db/generated/prisma/client";
+import { canSee, ownerScope } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
 import { toConnection } from "../connections";
 import type { Context } from "../context";
@@ -19,8 +20,10 @@ export class AccountResolver {
     if ((id == null) === (accountNumber == null)) {
       throw new GraphQLError("give exactly one of id and accountNumber", { extensions: { code: "BAD_USER_INPUT" } });
     }
-    if (id != null) return ctx.loaders.account.load(id);
-    return ctx.ledger.db.account.findUnique({ where: { accountNumber: accountNumber! } });
+    const account =
+      id != null ? await ctx.loaders.account.load(id) : await ctx.ledger.db.account.findUnique({ where: { accountNumber: accountNumber! } });
+    // Somebody else's account looks like no account at all.
+    return account && canSee(ctx.caller, account.ownerId) ? account : null;
   }
 
   @Query(() => AccountConnection)
@@ -30,7 +33,7 @@ export class AccountResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
     @Arg("filter", () => AccountFilter, { nullable: true }) filter?: AccountFilter,
   ) {
-    return toConnection(await ctx.ledger.history.accounts({ first, after }, filter));
+    return toConnection(await ctx.ledger.history.accounts({ first, after }, filter, ownerScope(ctx.caller)));
   }
 
   @FieldResolver(() => MoneyScalar)

@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
-import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
+import { canSee, seesActors } from "../../ledger/caller";
+import { DEFAULT_PAGE_SIZE, emptyPage } from "../../ledger/history";
 import { toConnection } from "../connections";
 import type { Context } from "../context";
 import { TransactionFilter } from "../filters";
@@ -19,8 +20,10 @@ export class TransactionResolver {
     if ((id == null) === (reference == null)) {
       throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
     }
-    if (id != null) return ctx.loaders.transaction.load(id);
-    return ctx.ledger.db.transaction.findUnique({ where: { reference: reference! } });
+    const transaction =
+      id != null ? await ctx.loaders.transaction.load(id) : await ctx.ledger.db.transaction.findUnique({ where: { reference: reference! } });
+    const account = transaction && (await ctx.loaders.account.load(transaction.accountId));
+    return account && canSee(ctx.caller, account.ownerId) ? transaction : null;
   }
 
   @Query(() => TransactionConnection)
@@ -31,7 +34,10 @@ export class TransactionResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
     @Arg("filter", () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
   ) {
-    return toConnection(await ctx.loaders.history.load({ accountId, request: { first, after, filter } }));
+    const request = { first, after, filter };
+    const account = await ctx.loaders.account.load(accountId);
+    if (!account || !canSee(ctx.caller, account.ownerId)) return toConnection(emptyPage(request));
+    return toConnection(await ctx.loaders.history.load({ accountId, request }));
   }
 
   @FieldResolver(() => Account)
@@ -59,6 +65,11 @@ export class TransactionResolver {
   @FieldResolver(() => MoneyScalar, { description: "Balance of the account right after this posting." })
   async balanceAfter(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
     return ctx.ledger.currencies.format(transaction.balanceAfter, await this.currency(transaction, ctx));
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: "The `sub` of whoever made the posting; null for customers." })
+  actor(@Root() transaction: TransactionRow, @Ctx() ctx: Context): string | null {
+    return seesActors(ctx.caller) ? transaction.actor : null;
   }
 
   @FieldResolver(() => Transaction, { nullable: true })

@@ -1,0 +1,83 @@
+import type { GraphQLResolveInfo } from "graphql";
+import { parseResolveInfo, type ResolveTree } from "graphql-parse-resolve-info";
+import type { AuthChecker } from "type-graphql";
+import { canSee, type Role } from "../ledger/caller";
+import type { Context } from "./context";
+import { clientError } from "./errors";
+
+/*
+ * What each role may do, in one place. A rule on an operation or a field is
+ * a role, or a role with a condition:
+ * - "teller:freeze": a teller may freeze an account, and change nothing else;
+ * - "customer:payer": a customer may pay into somebody else's account, but
+ *   sees only its public fields in the answer.
+ * Which accounts a customer may see and act on (its own) is decided by the
+ * ledger, with every query and posting.
+ */
+export type Rule = Role | "teller:freeze" | "customer:payer";
+
+const forbidden = (message: string) => clientError(message, "FORBIDDEN", 403);
+
+/** What anybody who may pay into an account may know of it, and of the posting that credits it. */
+const PUBLIC_FIELDS: Record<string, ReadonlySet<string>> = {
+  Account: new Set(["__typename", "id", "accountNumber", "type", "status", "currency"]),
+  Transaction: new Set([
+    "__typename",
+    "id",
+    "reference",
+    "accountNumber",
+    "type",
+    "kind",
+    "amount",
+    "currency",
+    "status",
+    "description",
+    "metadata",
+    "transferId",
+    "createdAt",
+  ]),
+};
+/** Where a transfer's answer shows the receiving account. */
+const RECEIVING_SIDE = ["to", "credit"];
+
+/** The selections under `tree` that are not public, as paths such as "to.balance". */
+function privateSelections(tree: ResolveTree, path: string): string[] {
+  return Object.entries(tree.fieldsByTypeName).flatMap(([type, fields]) =>
+    Object.values(fields)
+      .filter((field) => !PUBLIC_FIELDS[type]?.has(field.name))
+      .map((field) => `${path}.${field.name}`),
+  );
+}
+
+/** A customer's transfer to an account it does not own may not ask for that account's private fields. */
+async function checkPayerSelection(context: Context, args: { input?: { toAccountId?: string } }, info: GraphQLResolveInfo) {
+  const target = await context.ledger.directory.find(args.input?.toAccountId ?? "");
+  if (!target || canSee(context.caller, target.ownerId)) return;
+  const success = (parseResolveInfo(info) as ResolveTree).fieldsByTypeName.TransferSuccess ?? {};
+  const asked = Object.values(success)
+    .filter((field) => RECEIVING_SIDE.includes(field.name))
+    .flatMap((field) => privateSelections(field, field.name));
+  if (asked.length) {
+    throw forbidden(
+      `the receiving account is not yours: select only ${[...PUBLIC_FIELDS.Account].join(", ")} of \`to\`, and only public fields of \`credit\` (not ${asked.join(", ")})`,
+    );
+  }
+}
+
+export const authChecker: AuthChecker<Context, Rule> = async ({ context, args, info }, rules) => {
+  const { role } = context.caller;
+  for (const rule of rules) {
+    if (rule === role) return true;
+    if (rule === "teller:freeze" && role === "teller") {
+      const { status, customerName, type } = (args as { input: { status?: string; customerName?: string; type?: string } }).input;
+      if (status === "FROZEN" && customerName == null && type == null) return true;
+      throw forbidden("a teller may only freeze an account: give status FROZEN and nothing else");
+    }
+    if (rule === "customer:payer" && role === "customer") {
+      await checkPayerSelection(context, args, info);
+      return true;
+    }
+  }
+  const what = info.parentType.name === "Mutation" ? info.fieldName : `see ${info.parentType.name}.${info.fieldName}`;
+  throw forbidden(`a ${role} may not ${what}`);
+};

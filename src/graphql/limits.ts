@@ -1,0 +1,114 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { getNamedType, Kind, type GraphQLSchema, type SelectionSetNode } from "graphql";
+import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
+import { TokenBucket } from "limiter";
+import { LRUCache } from "lru-cache";
+import type { Limits } from "../config";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../ledger/history";
+import type { Context } from "./context";
+import { clientError } from "./errors";
+
+/*
+ * Limits on what one request may ask for, all checked before anything
+ * executes: an operation over a limit is answered with a GraphQL error and
+ * never reaches the database.
+ */
+export const FIXED_LIMITS = { maxAliases: 15, maxDirectives: 10, maxTokens: 2000 };
+
+/** Depth, aliases and directives (graphql-armor), as validation rules; tokens are graphql-js's own parse limit. */
+export function armor(limits: Limits, production: boolean) {
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: FIXED_LIMITS.maxAliases },
+    maxDirectives: { n: FIXED_LIMITS.maxDirectives },
+    // Its re-parsing plugin answers every syntax error with a 500; the parser's own limit is used instead.
+    maxTokens: { enabled: false },
+    // The cost below reads `first`, which armor's static cost cannot.
+    costLimit: { enabled: false },
+    // "Did you mean ...?" would describe a schema whose introspection is off.
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+  return { plugins: plugins as ApolloServerPlugin<Context>[], validationRules };
+}
+
+/**
+ * Each field costs 1; a connection costs its fields times the page it asks
+ * for, so `accounts(first: 100) { ... transactions(first: 100) }` costs as
+ * much as the 10,000 rows it would read.
+ */
+const pageCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!getNamedType(field.type).name.endsWith("Connection")) return 1 + childComplexity;
+  const first = typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE;
+  return 1 + childComplexity * Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
+};
+
+export function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          let cost: number;
+          try {
+            cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [pageCost] });
+          } catch {
+            // Variables that do not fit the operation: execution refuses them before any resolver runs.
+            return;
+          }
+          if (cost > maxCost) {
+            throw clientError(`this operation would cost ${cost}, more than the ${maxCost} allowed: ask for fewer or smaller pages`, "QUERY_TOO_COSTLY", 400, {
+              extensions: { cost, maxCost },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Root fields of a selection, inline fragments included: each mutation field is one mutation. */
+function rootFields(selectionSet: SelectionSetNode): number {
+  return selectionSet.selections.reduce(
+    (count, selection) => count + (selection.kind === Kind.INLINE_FRAGMENT ? rootFields(selection.selectionSet) : 1),
+    0,
+  );
+}
+
+/**
+ * A token bucket per subject for mutations: `mutationsPerSecond` on
+ * average, bursts of `mutationBurst`. Buckets live in this process; with
+ * several processes each allows the rate.
+ */
+export function rateLimit(limits: Limits): ApolloServerPlugin<Context> {
+  const { mutationsPerSecond: rate, mutationBurst: burst } = limits;
+  const buckets = new LRUCache<string, TokenBucket>({ max: 100_000 });
+  const bucketOf = (subject: string) => {
+    let bucket = buckets.get(subject);
+    if (!bucket) {
+      bucket = new TokenBucket({ bucketSize: burst, tokensPerInterval: rate, interval: "second" });
+      // A subject not seen for a while starts with a full bucket.
+      bucket.content = burst;
+      buckets.set(subject, bucket);
+    }
+    return bucket;
+  };
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (rate === 0 || operation?.operation !== "mutation") return;
+          const count = rootFields(operation.selectionSet);
+          const bucket = bucketOf(contextValue.caller.subject);
+          if (bucket.tryRemoveTokens(count)) return;
+          const retryAfterSeconds = count > burst ? undefined : Math.max(1, Math.ceil(bucket.getWaitTime(count) / 1000));
+          throw clientError(
+            `rate limit: at most ${rate} mutations a second (bursts of ${burst}) per caller${retryAfterSeconds ? `; retry in ${retryAfterSeconds} s` : ""}`,
+            "RATE_LIMITED",
+            429,
+            { extensions: { retryAfterSeconds }, headers: retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {} },
+          );
+        },
+      };
+    },
+  };
+}
