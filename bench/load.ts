@@ -8,6 +8,8 @@ export interface DriveOptions {
   url: string;
   connections: number;
   seconds: number;
+  /** Stop after this many requests instead (`seconds` is then only a limit). */
+  requests?: number;
   /** Per request: generous, a slow answer is measured, not dropped. */
   timeoutSeconds: number;
   /** The server's pid, to sample its RSS. */
@@ -41,6 +43,7 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
           url: options.url,
           connections: options.connections,
           duration: options.seconds,
+          amount: options.requests,
           timeout: options.timeoutSeconds,
           pipelining: 1,
           // autocannon resets a request's `context` every time it loops over its requests (here: after

@@ -6,13 +6,13 @@ import readline from "node:readline";
 import pg from "pg";
 import { PROJECT_ROOT } from "../src/paths";
 import { ledgerViolations } from "../test/support/ledgerInvariant";
-import { createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, seed } from "./database";
+import { createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, SEED, seed } from "./database";
 import { drive } from "./load";
-import type { Measurement } from "./measurement";
+import { total, type Measurement } from "./measurement";
 import { parseOptions, USAGE, type Options } from "./options";
 import { pgbench, pgbenchVersion } from "./pgbench";
 import { describeMachine, describeMeasurement, problems, renderReport, type Row, type Soak } from "./report";
-import { scenarios, type Scenario, type Target } from "./scenarios";
+import { primeLoad, scenarios, type Scenario, type Target } from "./scenarios";
 import { startBenchServer, type BenchServer } from "./serverProcess";
 import { pgbenchScripts, type PgbenchScripts } from "./statements";
 import type { Load } from "./workloads";
@@ -20,6 +20,11 @@ import type { Load } from "./workloads";
 const RESULTS_DIR = path.join(PROJECT_ROOT, "bench", "results");
 /** Migrating, seeding, capturing the statements, starting the server, checking the ledger: roughly. */
 const SETUP_SECONDS = 15;
+const PRIME_CONNECTIONS = 16;
+/** Priming's usual length, for the estimate. */
+const PRIME_SECONDS = 12;
+/** A limit only: priming stops after one request per account. */
+const PRIME_TIMEOUT_SECONDS = 300;
 
 const today = () => new Date().toISOString().slice(0, 10);
 const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -52,7 +57,7 @@ function estimateSeconds(options: Options, chosen: Scenario[]): number {
     }
   }
   const soak = options.soakSeconds ? options.soakWarmup + options.soakSeconds : 0;
-  return SETUP_SECONDS + perConnections * options.connections.length + soak;
+  return SETUP_SECONDS + (options.warmup > 0 ? PRIME_SECONDS : 0) + perConnections * options.connections.length + soak;
 }
 
 async function main(): Promise<number> {
@@ -111,6 +116,7 @@ async function main(): Promise<number> {
     say(`bench server ${server.url} (pid ${server.pid})`);
 
     const runner = new Runner(options, server, database.url, scripts, workDir, onStart, checkpoint);
+    if (options.warmup > 0) await runner.prime();
     const rows: Row[] = [];
     for (const scenario of chosen) {
       for (const connections of options.connections) rows.push(await runner.row(scenario, byName, connections));
@@ -187,6 +193,23 @@ class Runner {
     this.checkpoint();
     const { url, pid } = this.server;
     return drive(load, { url, connections, seconds, timeoutSeconds: this.options.timeoutSeconds, serverPid: pid, rssEveryMs, onStart: this.onStart });
+  }
+
+  /** Before the first timed run, when runs are warmed up: see primeLoad. */
+  async prime() {
+    say(`priming the server: one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts`);
+    const { url, pid } = this.server;
+    const m = await drive(primeLoad(), {
+      url,
+      connections: PRIME_CONNECTIONS,
+      seconds: PRIME_TIMEOUT_SECONDS,
+      requests: SEED.accounts,
+      timeoutSeconds: this.options.timeoutSeconds,
+      serverPid: pid,
+      onStart: this.onStart,
+    });
+    this.checkpoint();
+    if (total(m.errors)) throw new Error(`priming the server failed: ${describeMeasurement(m)}`);
   }
 
   /** A timed run after an untimed warm-up. */

@@ -219,6 +219,9 @@ function describeSettings(options: Options): string {
     `- mode: ${options.smoke ? "smoke" : "full"}; ${options.duration} s per timed run, ${options.warmup} s of untimed load before each HTTP run; connections ${options.connections.join(", ")}`,
     `- scenarios: ${options.scenarios.join(", ")}`,
     `- per-request timeout ${options.timeoutSeconds} s; one request in flight per connection (no pipelining)`,
+    options.warmup > 0
+      ? `- before the first run the server was primed with one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts (its account cache filled, as after a while in service)`
+      : "- no priming of the server's account cache (no warm-up)",
     `- server: its own process, DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, AUTH_DISABLED true`,
     `- D: pgbench -n -M prepared -c <conns> -j min(<conns>, ${os.availableParallelism()}) -T ${options.duration}, scripts made from the statements the ledger sent (bench/statements.ts)`,
     `- seed: ${SEED.accounts.toLocaleString("en")} USD accounts; 1..${SEED.historyAccounts} with ${SEED.historyDepth} postings, the others 1; debits and transfers of ${AMOUNT}`,
