@@ -31,7 +31,7 @@ const say = (message: string) => console.error(`[${new Date().toISOString().slic
 
 class Interrupted extends Error {}
 
-/** Runs `work`, then every registered cleanup in reverse order, whatever happened. */
+/** Clean-up steps, run in reverse order of registration; one failing does not stop the others. */
 class Cleanup {
   private readonly steps: Array<() => Promise<unknown>> = [];
   add(step: () => Promise<unknown>) {
@@ -189,25 +189,16 @@ class Runner {
     private readonly checkpoint: () => void,
   ) {}
 
-  private drive(load: Load, connections: number, seconds: number, rssEveryMs?: number) {
+  private drive(load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
     this.checkpoint();
     const { url, pid } = this.server;
-    return drive(load, { url, connections, seconds, timeoutSeconds: this.options.timeoutSeconds, serverPid: pid, rssEveryMs, onStart: this.onStart });
+    return drive(load, { url, connections, seconds, timeoutSeconds: this.options.timeoutSeconds, serverPid: pid, onStart: this.onStart, ...more });
   }
 
   /** Before the first timed run, when runs are warmed up: see primeLoad. */
   async prime() {
     say(`priming the server: one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts`);
-    const { url, pid } = this.server;
-    const m = await drive(primeLoad(), {
-      url,
-      connections: PRIME_CONNECTIONS,
-      seconds: PRIME_TIMEOUT_SECONDS,
-      requests: SEED.accounts,
-      timeoutSeconds: this.options.timeoutSeconds,
-      serverPid: pid,
-      onStart: this.onStart,
-    });
+    const m = await this.drive(primeLoad(), PRIME_CONNECTIONS, PRIME_TIMEOUT_SECONDS, { requests: SEED.accounts });
     this.checkpoint();
     if (total(m.errors)) throw new Error(`priming the server failed: ${describeMeasurement(m)}`);
   }
@@ -266,7 +257,7 @@ class Runner {
     const { soakWarmup, soakSeconds, soakSampleEvery } = this.options;
     say(`soak: ${scenario.name} ×${connections}, ${soakWarmup} s warm-up then ${soakSeconds} s sampling RSS every ${soakSampleEvery} s`);
     if (soakWarmup) await this.drive(scenario.loads.solvent, connections, soakWarmup);
-    const measurement = await this.drive(scenario.loads.solvent, connections, soakSeconds, soakSampleEvery * 1000);
+    const measurement = await this.drive(scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
     this.checkpoint();
     say(`soak: ${describeMeasurement(measurement)}`);
     return { connections, everySeconds: soakSampleEvery, measurement, samples: measurement.rssSamples ?? [] };

@@ -40,7 +40,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --out <file>            results file (default bench/results/<YYYY-MM-DD>.md; smoke writes none)
 
   BENCH_DATABASE_URL      admin URL of the PostgreSQL server to create the bench database on
-                          (default postgresql://postgres@127.0.0.1:5432/postgres)`;
+                          (default postgresql://postgres@127.0.0.1:5432/postgres)
+  PGBENCH                 the pgbench to run (default: pgbench on the PATH)`;
 
 function seconds(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;

@@ -2,8 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { availableParallelism } from "node:os";
-import type { Measurement } from "./measurement";
-import { percentile } from "./measurement";
+import { percentile, type Measurement } from "./measurement";
 
 export const PGBENCH = process.env.PGBENCH || "pgbench";
 
@@ -11,6 +10,7 @@ export interface PgbenchRun {
   url: string;
   script: string;
   clients: number;
+  /** Whole seconds: pgbench -T takes nothing else. */
   seconds: number;
   /** Where the script and the per-transaction logs go while it runs. */
   workDir: string;
@@ -53,14 +53,15 @@ export async function pgbench(options: PgbenchRun): Promise<Measurement> {
     await writeFile(scriptFile, options.script);
     const threads = Math.min(options.clients, availableParallelism());
     const args = ["-n", "-M", "prepared", "-c", String(options.clients), "-j", String(threads)];
-    args.push("-T", String(Math.max(1, Math.round(options.seconds))), "-f", scriptFile, "-l", "--log-prefix", path.join(dir, "tx"), options.url);
+    args.push("-T", String(options.seconds), "-f", scriptFile, "-l", "--log-prefix", path.join(dir, "tx"), options.url);
     const { code, stdout, stderr } = await run(PGBENCH, args, options.onStart);
     const tps = Number(/^tps = ([\d.]+)/m.exec(stdout)?.[1] ?? NaN);
     const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
     const sorted = await latencies(dir, "tx");
     const errors = new Map<string, number>();
     if (failed) errors.set("failed transactions", failed);
-    if (code !== 0) errors.set(`pgbench exit ${code}: ${firstLine(stderr)}`, 1);
+    const detail = firstLine(stderr);
+    if (code !== 0) errors.set(`pgbench exit ${code}${detail ? `: ${detail}` : ""}`, 1);
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1] ?? 0);
     return {
       opsPerSecond: Number.isFinite(tps) ? tps : 0,

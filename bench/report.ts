@@ -87,8 +87,12 @@ const ratio = (s: number, base: number | undefined) => (base ? (s / base).toFixe
 const percent = (n: number) => `${n >= 0 ? "+" : ""}${(n * 100).toFixed(1)} %`;
 const mark = (pass: boolean) => (pass ? "✓" : "✗");
 
+/** Most frequent first. */
 function counts(map: Map<string, number>): string {
-  return [...map].map(([name, n]) => `${name} ${n.toLocaleString("en")}`).join(", ");
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n.toLocaleString("en")}`)
+    .join(", ");
 }
 
 function errorCell(m: Measurement | undefined): string {
