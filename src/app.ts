@@ -1,3 +1,4 @@
+import type { ClassType } from "type-graphql";
 import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, signToken } from "./auth";
 import { createDb, type Db } from "./db/client";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
@@ -16,8 +17,13 @@ export interface Solvent {
   stop(): Promise<void>;
 }
 
+export interface SolventOptions {
+  /** More type-graphql resolver classes to serve beside the public ones. */
+  resolvers?: readonly ClassType[];
+}
+
 /** Starts everything: the database (embedded or given), pending migrations, the ledger, the HTTP server. */
-export async function startSolvent(config: Config, log: Logger): Promise<Solvent> {
+export async function startSolvent(config: Config, log: Logger, options: SolventOptions = {}): Promise<Solvent> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -38,7 +44,7 @@ export async function startSolvent(config: Config, log: Logger): Promise<Solvent
   const ledger = await Ledger.create(db);
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({
-    schema: await createSchema(),
+    schema: await createSchema(undefined, options.resolvers),
     ledger,
     authenticate,
     config,

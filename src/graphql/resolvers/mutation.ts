@@ -20,7 +20,7 @@ import {
 } from "../mutationTypes";
 
 /** Notes which union member each mutation answered with, for the request log. */
-const recordOutcome: MiddlewareFn<Context> = async ({ context }, next) => {
+export const recordOutcome: MiddlewareFn<Context> = async ({ context }, next) => {
   const result = (await next()) as { outcome: string };
   context.outcomes.push(result.outcome);
   return result;

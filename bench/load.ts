@@ -1,0 +1,87 @@
+import autocannon from "autocannon";
+import { bump, percentile, Tally, type Measurement } from "./measurement";
+import { sampleRss } from "./serverProcess";
+import type { Load } from "./workloads";
+
+export interface DriveOptions {
+  /** The GraphQL endpoint. */
+  url: string;
+  /** The Authorization header of every request. */
+  authorization: string;
+  connections: number;
+  seconds: number;
+  /** Stop after this many requests instead (`seconds` is then only a limit). */
+  requests?: number;
+  /** Per request: generous, a slow answer is measured, not dropped. */
+  timeoutSeconds: number;
+  /** The server's pid, to sample its RSS. */
+  serverPid: number;
+  rssEveryMs?: number;
+  /** Lets the caller stop it (SIGINT of the whole run). */
+  onStart?: (stop: () => void) => void;
+}
+
+/**
+ * Runs `load` with autocannon: every connection has its own client (state
+ * such as the last version seen lives there), one request in flight each.
+ * Socket errors and timeouts come from autocannon; HTTP and GraphQL errors
+ * from the clients' reading of each answer.
+ */
+export async function drive(load: Load, options: DriveOptions): Promise<Measurement> {
+  await load.prepare?.();
+  const tally = new Tally();
+  const { pathname } = new URL(options.url);
+  const headers = { "content-type": "application/json", authorization: options.authorization };
+  // autocannon's own histogram keeps whole milliseconds; these keep its sub-millisecond timings.
+  const latencies: number[] = [];
+  const rss = sampleRss(options.serverPid, options.rssEveryMs ?? 1000);
+  let result: autocannon.Result;
+  let samples: number[];
+  try {
+    result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: options.url,
+          connections: options.connections,
+          duration: options.seconds,
+          amount: options.requests,
+          timeout: options.timeoutSeconds,
+          pipelining: 1,
+          // autocannon resets a request's `context` every time it loops over its requests (here: after
+          // every request), so what a connection remembers lives in a client made for it here.
+          setupClient(connection) {
+            const client = load.client(tally);
+            connection.setRequests([
+              {
+                method: "POST",
+                path: pathname,
+                headers,
+                setupRequest: (request) => ({ ...request, body: client.body() }),
+                onResponse: (status, body) => client.onResponse(status, body),
+              },
+            ]);
+          },
+        },
+        (error: unknown, done) => (error ? reject(error) : resolve(done)),
+      );
+      instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
+      options.onStart?.(() => instance.stop());
+    });
+  } finally {
+    samples = rss.stop();
+  }
+  latencies.sort((a, b) => a - b);
+  if (result.timeouts) bump(tally.errors, "timeout", result.timeouts);
+  if (result.errors - result.timeouts) bump(tally.errors, "socket error", result.errors - result.timeouts);
+  return {
+    opsPerSecond: tally.successes / result.duration,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: tally.errors,
+    outcomes: tally.outcomes,
+    successes: tally.successes,
+    retries: tally.retries,
+    rssMiB: samples.length ? Math.max(...samples) : undefined,
+    rssSamples: samples,
+  };
+}

@@ -1,0 +1,282 @@
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import pg from "pg";
+import { PROJECT_ROOT } from "../src/paths";
+import { ledgerViolations } from "../test/support/ledgerInvariant";
+import { createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, SEED, seed } from "./database";
+import { drive } from "./load";
+import { total, type Measurement } from "./measurement";
+import { parseOptions, USAGE, type Options } from "./options";
+import { pgbench, pgbenchVersion } from "./pgbench";
+import { describeMachine, describeMeasurement, problems, renderReport, type Row, type Soak } from "./report";
+import { primeLoad, scenarios, type Scenario, type Target } from "./scenarios";
+import { startBenchServer, type BenchServer } from "./serverProcess";
+import { pgbenchScripts, type PgbenchScripts } from "./statements";
+import type { Load } from "./workloads";
+
+const RESULTS_DIR = path.join(PROJECT_ROOT, "bench", "results");
+/** Migrating, seeding, capturing the statements, starting the server, checking the ledger: roughly. */
+const SETUP_SECONDS = 15;
+const PRIME_CONNECTIONS = 16;
+/** Priming's usual length, for the estimate. */
+const PRIME_SECONDS = 12;
+/** A limit only: priming stops after one request per account. */
+const PRIME_TIMEOUT_SECONDS = 300;
+
+const today = () => new Date().toISOString().slice(0, 10);
+const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+class Interrupted extends Error {}
+
+/** Clean-up steps, run in reverse order of registration; one failing does not stop the others. */
+class Cleanup {
+  private readonly steps: Array<() => Promise<unknown>> = [];
+  add(step: () => Promise<unknown>) {
+    this.steps.push(step);
+  }
+  async run() {
+    for (const step of this.steps.reverse()) {
+      await step().catch((error: unknown) => say(`cleanup: ${String(error)}`));
+    }
+  }
+}
+
+/** What a run of these options costs, for the plan it prints and the README. */
+function estimateSeconds(options: Options, chosen: Scenario[]): number {
+  const baselines = new Set<string>();
+  let perConnections = 0;
+  for (const scenario of chosen) {
+    const http = (options.warmup + options.duration) * (1 + (scenario.loads.naive ? 1 : 0));
+    perConnections += http;
+    if (!baselines.has(scenario.baselinesOf)) {
+      baselines.add(scenario.baselinesOf);
+      perConnections += options.warmup + options.duration + options.duration + 1; // F, then D
+    }
+  }
+  const soak = options.soakSeconds ? options.soakWarmup + options.soakSeconds : 0;
+  return SETUP_SECONDS + (options.warmup > 0 ? PRIME_SECONDS : 0) + perConnections * options.connections.length + soak;
+}
+
+async function main(): Promise<number> {
+  const parsed = parseOptions(process.argv.slice(2), path.join(RESULTS_DIR, `${today()}.md`));
+  if (parsed === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  const options = parsed;
+  const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
+
+  let interrupted: NodeJS.Signals | undefined;
+  let stopRunning: (() => void) | undefined;
+  const onStart = (stop: () => void) => (stopRunning = stop);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = signal;
+      say(`${signal}: stopping, then dropping the bench database`);
+      stopRunning?.();
+    });
+  }
+  const checkpoint = () => {
+    if (interrupted) throw new Interrupted(interrupted);
+  };
+
+  const cleanup = new Cleanup();
+  let logFile: string | undefined;
+  try {
+    const workDir = await mkdtemp(path.join(os.tmpdir(), "solvent-bench-"));
+    cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+
+    say("creating and migrating the bench database");
+    const database = await createBenchDatabase(adminUrl);
+    cleanup.add(() => database.drop());
+    const byName = new Map(scenarios(database.url).map((s) => [s.name, s]));
+    const chosen = options.scenarios.map((name) => byName.get(name)!);
+    const estimate = estimateSeconds(options, chosen);
+    const about = estimate < 120 ? `${Math.round(estimate)} s` : `${Math.round(estimate / 60)} min`;
+    say(`${options.smoke ? "smoke" : "full"} run of ${options.scenarios.join(", ")} at ${options.connections.join(", ")} connections: about ${about}`);
+    say(`database ${database.name}; seeding`);
+    checkpoint();
+    await seed(database.url);
+    const scripts = await pgbenchScripts(database.url);
+    const header = describeMachine(await describePostgres(database.url), await pgbenchVersion());
+    checkpoint();
+
+    const profileFile = options.profile ? path.join(RESULTS_DIR, `server-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`) : undefined;
+    if (profileFile) mkdirSync(RESULTS_DIR, { recursive: true });
+    logFile = path.join(workDir, "server.log");
+    const server = await startBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, profileFile });
+    cleanup.add(async () => {
+      await server.stop();
+      if (profileFile) say(`CPU profile of the server: ${path.relative(process.cwd(), profileFile)}`);
+    });
+    say(`bench server ${server.url} (pid ${server.pid})`);
+
+    const runner = new Runner(options, server, database.url, scripts, workDir, onStart, checkpoint);
+    if (options.warmup > 0) await runner.prime();
+    const rows: Row[] = [];
+    for (const scenario of chosen) {
+      for (const connections of options.connections) rows.push(await runner.row(scenario, byName, connections));
+    }
+    const soak = options.soakSeconds ? await runner.soak(byName.get("debit-uniform")!, options.connections[0]) : undefined;
+
+    const violations = await checkLedger(database.url);
+    const found = problems(rows, soak).concat(violations.map((v) => `ledger: ${v}`));
+    const report = renderReport({
+      title: `Solvent benchmark, ${today()}${options.smoke ? " (smoke)" : ""}`,
+      machine: header,
+      options,
+      rows,
+      soak,
+      violations,
+    });
+    console.log(report);
+    if (options.out) {
+      mkdirSync(path.dirname(options.out), { recursive: true });
+      writeFileSync(options.out, report);
+      say(`wrote ${path.relative(process.cwd(), options.out)}`);
+    }
+    if (found.length) {
+      say(`FAILED:\n  ${found.join("\n  ")}`);
+      await showServerErrors(logFile);
+      return 1;
+    }
+    say("no errors; every scenario and baseline had successful operations");
+    return 0;
+  } catch (error) {
+    if (error instanceof Interrupted) return 130;
+    await showServerErrors(logFile);
+    throw error;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/** Prints the server's last error lines (and anything it wrote that is not a log line): its log goes with the run's temporary folder. */
+async function showServerErrors(logFile: string | undefined, keep = 10) {
+  if (!logFile || !existsSync(logFile)) return;
+  const lines: string[] = [];
+  for await (const line of readline.createInterface({ input: createReadStream(logFile), crlfDelay: Infinity })) {
+    if (line && (!line.startsWith("{") || /"level":(50|60)/.test(line))) lines.push(line.slice(0, 2000));
+    if (lines.length > keep) lines.shift();
+  }
+  if (lines.length) say(`the server's last errors:\n${lines.join("\n")}`);
+}
+
+async function checkLedger(url: string): Promise<string[]> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    return await ledgerViolations(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Runs the measurements; a baseline several scenarios share is measured once per connection count. */
+class Runner {
+  private readonly baselines = new Map<string, Promise<Measurement>>();
+
+  constructor(
+    private readonly options: Options,
+    private readonly server: BenchServer,
+    private readonly databaseUrl: string,
+    private readonly scripts: PgbenchScripts,
+    private readonly workDir: string,
+    private readonly onStart: (stop: () => void) => void,
+    private readonly checkpoint: () => void,
+  ) {}
+
+  private drive(load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
+    this.checkpoint();
+    const { url, authorization, pid } = this.server;
+    return drive(load, {
+      url,
+      authorization,
+      connections,
+      seconds,
+      timeoutSeconds: this.options.timeoutSeconds,
+      serverPid: pid,
+      onStart: this.onStart,
+      ...more,
+    });
+  }
+
+  /** Before the first timed run, when runs are warmed up: see primeLoad. */
+  async prime() {
+    say(`priming the server: one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts`);
+    const m = await this.drive(primeLoad(), PRIME_CONNECTIONS, PRIME_TIMEOUT_SECONDS, { requests: SEED.accounts });
+    this.checkpoint();
+    if (total(m.errors)) throw new Error(`priming the server failed: ${describeMeasurement(m)}`);
+  }
+
+  /** A timed run after an untimed warm-up. */
+  private async http(load: Load, connections: number) {
+    if (this.options.warmup > 0) await this.drive(load, connections, this.options.warmup);
+    return this.drive(load, connections, this.options.duration);
+  }
+
+  private async measure(label: string, run: () => Promise<Measurement>): Promise<Measurement> {
+    const m = await run();
+    say(`${label}: ${describeMeasurement(m)}`);
+    return m;
+  }
+
+  private baseline(key: string, label: string, run: () => Promise<Measurement>): Promise<Measurement> {
+    let m = this.baselines.get(key);
+    if (!m) {
+      m = this.measure(label, run);
+      this.baselines.set(key, m);
+    }
+    return m;
+  }
+
+  async row(scenario: Scenario, byName: Map<string, Scenario>, connections: number): Promise<Row> {
+    const at = `${scenario.name} ×${connections}`;
+    const of = byName.get(scenario.baselinesOf)!;
+    const target = (name: Target, load: Load | undefined) =>
+      load ? this.measure(`${at} ${name}`, () => this.http(load, connections)) : Promise.resolve(undefined);
+
+    const solvent = (await target("solvent", scenario.loads.solvent))!;
+    const canned = of.loads.canned
+      ? await this.baseline(`F ${of.name} ${connections}`, `${of.name} ×${connections} canned (F)`, () => this.http(of.loads.canned!, connections))
+      : undefined;
+    const naive = await target("naive", scenario.loads.naive);
+    const script = of.script;
+    const database = script
+      ? await this.baseline(`D ${of.name} ${connections}`, `${of.name} ×${connections} pgbench (D)`, () => {
+          this.checkpoint();
+          return pgbench({
+            url: this.databaseUrl,
+            script: this.scripts[script],
+            clients: connections,
+            seconds: this.options.duration,
+            workDir: this.workDir,
+            onStart: this.onStart,
+          });
+        })
+      : undefined;
+    this.checkpoint();
+    return { scenario, connections, solvent, canned, naive, database };
+  }
+
+  async soak(scenario: Scenario, connections: number): Promise<Soak> {
+    const { soakWarmup, soakSeconds, soakSampleEvery } = this.options;
+    say(`soak: ${scenario.name} ×${connections}, ${soakWarmup} s warm-up then ${soakSeconds} s sampling RSS every ${soakSampleEvery} s`);
+    if (soakWarmup) await this.drive(scenario.loads.solvent, connections, soakWarmup);
+    const measurement = await this.drive(scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
+    this.checkpoint();
+    say(`soak: ${describeMeasurement(measurement)}`);
+    return { connections, everySeconds: soakSampleEvery, measurement, samples: measurement.rssSamples ?? [] };
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

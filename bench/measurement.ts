@@ -1,0 +1,46 @@
+/** What one timed run of one load against one target gave. */
+export interface Measurement {
+  /** Successful operations per second: the success union member, a committed pgbench transaction, a full history page. */
+  opsPerSecond: number;
+  /** Latency percentiles of every request (or pgbench transaction), in ms. */
+  p50: number;
+  p99: number;
+  /** Anything that is not an expected answer, by kind. */
+  errors: Map<string, number>;
+  /** Expected answers by union member (VersionConflict, InsufficientFunds... are answers, not errors). */
+  outcomes: Map<string, number>;
+  successes: number;
+  /** Requests resent with the same idempotency key after a VersionConflict. */
+  retries?: number;
+  /** Highest resident set size of the server process seen during the run, in MiB. */
+  rssMiB?: number;
+  /** Every RSS sample of the run, in MiB, oldest first. */
+  rssSamples?: number[];
+}
+
+export const bump = (counts: Map<string, number>, key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+
+export const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0);
+
+/** The p-th percentile of ascending values (nearest rank); NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Counts the answers of one HTTP run as they arrive. */
+export class Tally {
+  readonly outcomes = new Map<string, number>();
+  readonly errors = new Map<string, number>();
+  successes = 0;
+  retries = 0;
+
+  answer(member: string, success: boolean) {
+    bump(this.outcomes, member);
+    if (success) this.successes++;
+  }
+
+  error(kind: string) {
+    bump(this.errors, kind);
+  }
+}

@@ -1,0 +1,97 @@
+import { DEFAULT_PAGE_SIZE } from "../src/ledger/history";
+import { accountVersion, SEED } from "./database";
+import { BENCH_FIELDS } from "./fields";
+import type { ScenarioName } from "./options";
+import type { PgbenchScripts } from "./statements";
+import { debitLoad, historyLoad, randomAccount, transferLoad, versionedDebitLoad, type Load } from "./workloads";
+
+/** What drives the server: the real operation (S), its canned twin (F), its naive peer (N). */
+export type Target = "solvent" | "canned" | "naive";
+
+export interface Scenario {
+  name: ScenarioName;
+  summary: string;
+  loads: { solvent: Load; canned?: Load; naive?: Load };
+  /** The scenario whose F and D this one uses: the same work for them, measured once. */
+  baselinesOf: ScenarioName;
+  /** The pgbench script of D. */
+  script?: keyof PgbenchScripts;
+  /** The targets the table checks: throughput against C or F, and against N. */
+  targets: { ceiling?: "C" | "F"; naive?: boolean };
+}
+
+export function scenarios(databaseUrl: string): Scenario[] {
+  const uniform = () => randomAccount(SEED.accounts);
+  const hot = () => SEED.hotAccount;
+  const hotVersion = () => accountVersion(databaseUrl, SEED.hotAccount);
+  return [
+    {
+      name: "debit-uniform",
+      summary: `debits of 0.01 on a random one of ${SEED.accounts.toLocaleString("en")} accounts`,
+      loads: {
+        solvent: debitLoad("debit", uniform),
+        canned: debitLoad(BENCH_FIELDS.cannedDebit, uniform),
+        naive: debitLoad(BENCH_FIELDS.naiveDebit, uniform),
+      },
+      baselinesOf: "debit-uniform",
+      script: "debitUniform",
+      targets: { ceiling: "C", naive: true },
+    },
+    {
+      name: "debit-hot",
+      summary: "debits of 0.01 on one account, no expectedVersion",
+      loads: {
+        solvent: debitLoad("debit", hot),
+        canned: debitLoad(BENCH_FIELDS.cannedDebit, hot),
+        naive: debitLoad(BENCH_FIELDS.naiveDebit, hot),
+      },
+      baselinesOf: "debit-hot",
+      script: "debitHot",
+      targets: { ceiling: "C", naive: true },
+    },
+    {
+      name: "debit-hot-versioned",
+      summary: "debits of 0.01 on one account with the last version seen; VersionConflict is retried with the same key",
+      loads: {
+        solvent: versionedDebitLoad("debit", SEED.hotAccount, hotVersion),
+        naive: versionedDebitLoad(BENCH_FIELDS.naiveDebit, SEED.hotAccount, hotVersion),
+      },
+      baselinesOf: "debit-hot",
+      targets: {},
+    },
+    {
+      name: "transfer-uniform",
+      summary: `transfers of 0.01 between two distinct random accounts of ${SEED.transferAccounts.toLocaleString("en")}`,
+      loads: {
+        solvent: transferLoad("transfer", SEED.transferAccounts),
+        canned: transferLoad(BENCH_FIELDS.cannedTransfer, SEED.transferAccounts),
+        naive: transferLoad(BENCH_FIELDS.naiveTransfer, SEED.transferAccounts),
+      },
+      baselinesOf: "transfer-uniform",
+      script: "transferUniform",
+      targets: { ceiling: "C", naive: true },
+    },
+    {
+      name: "read-history",
+      summary: `an account's balance and its latest ${DEFAULT_PAGE_SIZE} postings, on a random one of ${SEED.historyAccounts.toLocaleString("en")} accounts with ${SEED.historyDepth}+ postings`,
+      loads: {
+        solvent: historyLoad("account", SEED.historyAccounts),
+        canned: historyLoad(BENCH_FIELDS.cannedAccount, SEED.historyAccounts),
+      },
+      baselinesOf: "read-history",
+      script: "readHistory",
+      targets: { ceiling: "F" },
+    },
+  ];
+}
+
+/**
+ * One debit on each seeded account, in order: fills the server's account
+ * directory (an LRU of account -> currency) as a server that has been up a
+ * while has it, so the first timed row does not pay for misses the later
+ * ones never see.
+ */
+export function primeLoad(): Load {
+  let next = 0;
+  return debitLoad("debit", () => (next++ % SEED.accounts) + 1);
+}
