@@ -1,6 +1,8 @@
 import type { ClassType } from "type-graphql";
 import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, signToken } from "./auth";
 import { createDb, type Db } from "./db/client";
+import { purgeDeliveredEvents, startEvents, type Events } from "./events";
+import type { RelayOptions } from "./events/relay";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
 import { createSchema } from "./graphql/schema";
@@ -8,18 +10,22 @@ import { Ledger } from "./ledger";
 import { purgeExpiredKeys } from "./ledger/idempotency";
 import type { AuthConfig, Config } from "./config";
 import type { Logger } from "./logger";
+import { createMetrics } from "./metrics";
 import { startServer } from "./server";
 
 export interface Solvent {
   url: string;
   db: Db;
   ledger: Ledger;
+  events: Events;
   stop(): Promise<void>;
 }
 
 export interface SolventOptions {
   /** More type-graphql resolver classes to serve beside the public ones. */
   resolvers?: readonly ClassType[];
+  /** Runs in each event relay between sending a round and marking it delivered (tests crash there). */
+  beforeMark?: RelayOptions["beforeMark"];
 }
 
 /** Starts everything: the database (embedded or given), pending migrations, the ledger, the HTTP server. */
@@ -42,10 +48,14 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
   const ledger = await Ledger.create(db);
+  const metrics = createMetrics();
+  const events = await startEvents(url, config.events, { embedded: Boolean(embedded), log, metrics, beforeMark: options.beforeMark });
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),
     ledger,
+    events: events.hub,
+    metrics,
     authenticate,
     config,
     log,
@@ -61,9 +71,11 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     url: server.url,
     db,
     ledger,
+    events,
     async stop() {
       await purge.stop();
       await server.stop();
+      await events.stop();
       await db.$disconnect();
       await embedded?.stop();
     },
@@ -95,15 +107,17 @@ async function authentication(config: Config, embedded: boolean, log: Logger): P
   return { mode: "tokens", secret };
 }
 
-/** Purges expired idempotency keys now and then, one run at a time, off the request path. */
+/** Purges expired idempotency keys and old delivered events now and then, one run at a time, off the request path. */
 function schedulePurge(db: Db, config: Config, log: Logger) {
   let running: Promise<void> | undefined;
+  const purge = async () => {
+    const keys = await purgeExpiredKeys(db, config.idempotencyRetentionHours);
+    const events = await purgeDeliveredEvents(db, config.events.retentionHours);
+    if (keys + events > 0) log.info({ keys, events }, "expired idempotency keys and delivered events purged");
+  };
   const timer = setInterval(() => {
-    running ??= purgeExpiredKeys(db, config.idempotencyRetentionHours)
-      .then((purged) => {
-        if (purged > 0) log.info({ purged }, "expired idempotency keys purged");
-      })
-      .catch((error: unknown) => log.error({ err: error }, "idempotency key purge failed"))
+    running ??= purge()
+      .catch((error: unknown) => log.error({ err: error }, "purge failed"))
       .finally(() => (running = undefined));
   }, config.idempotencyPurgeIntervalSeconds * 1000);
   timer.unref();

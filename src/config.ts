@@ -24,6 +24,25 @@ export interface Limits {
   requestTimeoutMs: number;
 }
 
+/** Where events go besides the outbox and GraphQL subscriptions, and how hard the relay tries. */
+export interface EventsConfig {
+  /** The CloudEvents `source` of every event. */
+  source: string;
+  nats?: { url: string; stream: string; subjectPrefix: string };
+  webhook?: { url: URL; secret: string; timeoutMs: number };
+  /** Attempts per event and sink before it is given up on (dead-lettered). */
+  maxAttempts: number;
+  /** The first retry waits about this long; each next one twice as long, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often an idle relay looks for new events. */
+  pollIntervalMs: number;
+  /** How long a relay owns the events it is sending: a relay that dies frees them after this. */
+  leaseMs: number;
+  /** How long delivered events stay in the outbox. */
+  retentionHours: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -42,8 +61,9 @@ export interface Config {
   limits: Limits;
   /** How long idempotency keys are kept, at least the 24 hours clients are promised. */
   idempotencyRetentionHours: number;
-  /** How often expired idempotency keys are purged. */
+  /** How often expired idempotency keys and delivered events are purged. */
   idempotencyPurgeIntervalSeconds: number;
+  events: EventsConfig;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -93,6 +113,36 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   };
 }
 
+/** NATS subject tokens: no dots, spaces or wildcards inside one. */
+const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+function eventsConfig(env: NodeJS.ProcessEnv): EventsConfig {
+  const natsUrl = env.EVENTS_NATS_URL || undefined;
+  const webhookUrl = env.EVENTS_WEBHOOK_URL || undefined;
+  const secret = env.EVENTS_WEBHOOK_SECRET || "";
+  const subjectPrefix = env.EVENTS_NATS_SUBJECT_PREFIX || "solvent";
+  if (!SUBJECT_PREFIX.test(subjectPrefix)) throw new Error("EVENTS_NATS_SUBJECT_PREFIX must be dot-separated NATS tokens");
+  if (webhookUrl && !(URL.canParse(webhookUrl) && /^https?:$/.test(new URL(webhookUrl).protocol))) {
+    throw new Error("EVENTS_WEBHOOK_URL must be an http(s) URL");
+  }
+  if (webhookUrl && secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`EVENTS_WEBHOOK_SECRET must be at least ${MIN_SECRET_LENGTH} characters when EVENTS_WEBHOOK_URL is set`);
+  }
+  return {
+    source: env.EVENTS_SOURCE || "urn:solvent:ledger",
+    nats: natsUrl ? { url: natsUrl, stream: env.EVENTS_NATS_STREAM || "SOLVENT", subjectPrefix } : undefined,
+    webhook: webhookUrl
+      ? { url: new URL(webhookUrl), secret, timeoutMs: integer(env, "EVENTS_WEBHOOK_TIMEOUT_MS", 5000, 100, 120_000) }
+      : undefined,
+    maxAttempts: integer(env, "EVENTS_MAX_ATTEMPTS", 10, 1, 1000),
+    retryBaseMs: integer(env, "EVENTS_RETRY_BASE_MS", 1000, 1, 3_600_000),
+    retryMaxMs: integer(env, "EVENTS_RETRY_MAX_MS", 300_000, 1, 86_400_000),
+    pollIntervalMs: integer(env, "EVENTS_POLL_INTERVAL_MS", 200, 10, 60_000),
+    leaseMs: integer(env, "EVENTS_LEASE_MS", 60_000, 100, 3_600_000),
+    retentionHours: integer(env, "EVENTS_RETENTION_HOURS", 168, 1, 24 * 3650),
+  };
+}
+
 /** Every setting, read and checked once at start-up: a bad one stops the server before it serves. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || "info";
@@ -122,5 +172,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     idempotencyRetentionHours: integer(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 24, 24 * 365),
     idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),
+    events: eventsConfig(env),
   };
 }

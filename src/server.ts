@@ -11,11 +11,14 @@ import express from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
+import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
 import { PageRequestError } from "./ledger/history";
 import { createLoaders, type Context } from "./graphql/context";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
+import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
 
 /** Error codes whose message is written for the client; anything else is masked. */
 const CLIENT_ERROR_CODES = new Set([
@@ -28,6 +31,7 @@ const CLIENT_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "UNAUTHENTICATED",
   "FORBIDDEN",
+  "NOT_FOUND",
   "RATE_LIMITED",
   "QUERY_TOO_COSTLY",
 ]);
@@ -107,18 +111,31 @@ function graphiqlLandingPage(): ApolloServerPlugin<Context> {
 export async function startServer(options: {
   schema: GraphQLSchema;
   ledger: Ledger;
+  events: EventHub;
+  metrics: Metrics;
   authenticate: Authenticate;
   config: Pick<Config, "host" | "port" | "introspection" | "landingPage" | "limits" | "production">;
   log: Logger;
   ready: () => Promise<boolean>;
 }): Promise<Server> {
-  const { schema, ledger, authenticate, config, log } = options;
+  const { schema, ledger, events, authenticate, config, log } = options;
   const app = express();
   app.disable("x-powered-by");
   const timeout = config.limits.requestTimeoutMs;
   // A request must arrive in full within the timeout (slow clients cannot hold connections open).
   const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
   const guard = armor(config.limits, config.production);
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    schema,
+    ledger,
+    events,
+    authenticate,
+    validationRules: guard.validationRules,
+    introspection: config.introspection,
+    formatError,
+    log,
+  });
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -134,6 +151,7 @@ export async function startServer(options: {
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: async () => subscriptions.dispose() }) },
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
@@ -145,6 +163,9 @@ export async function startServer(options: {
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   app.get("/readyz", async (_req, res) => {
     const ready = await options.ready().catch(() => false);
@@ -166,7 +187,7 @@ export async function startServer(options: {
           logRequest(log, requestId, started, operationName, error instanceof GraphQLError ? String(error.extensions.code) : "INTERNAL_SERVER_ERROR");
           throw error;
         });
-        return { ledger, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };
+        return { ledger, events, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };
       },
     }),
   );

@@ -1,6 +1,7 @@
 import { DebitDocument } from "./generated/graphql";
 import { openAccount } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
+import { undelivered } from "./support/events";
 import { ledgerViolations } from "./support/ledgerInvariant";
 
 let server: TestServer;
@@ -33,7 +34,7 @@ test("keys older than the retention are purged by the background job; younger on
 
   await waitFor(async () => !(await keyExists(old)), 10_000);
   expect(await keyExists(young)).toBe(true);
-  expect(server.logs.some((line) => line.msg === "expired idempotency keys purged")).toBe(true);
+  expect(server.logs.some((line) => line.msg === "expired idempotency keys and delivered events purged")).toBe(true);
 
   // A purged key is free again; a kept one still guards its request.
   expect(await debit(old, "3")).toMatchObject({ __typename: "PostingSuccess", replayed: false });
@@ -51,4 +52,22 @@ test("a large backlog is purged in batches, all of it", async () => {
     async () => Number((await server.sql.query("SELECT count(*) FROM idempotency_keys WHERE scope = 'retention-test'")).rows[0].count) === 0,
     20_000,
   );
+});
+
+test("delivered events older than their retention are purged; one a sink still owes stays", async () => {
+  const account = await openAccount(server, { deposit: "1" });
+  await waitFor(async () => (await undelivered(server.sql, "subscriptions")) === 0, 10_000);
+  const { rows } = await server.sql.query<{ seq: string }>("SELECT seq FROM outbox WHERE subject = $1 ORDER BY seq", [account.id]);
+  expect(rows).toHaveLength(2);
+  const [delivered, owed] = rows.map((r) => r.seq);
+  await server.sql.query("UPDATE outbox SET created_at = now() - interval '200 hours' WHERE subject = $1", [account.id]);
+  // A dead-lettered delivery: kept for whoever investigates it.
+  await server.sql.query("INSERT INTO outbox_deliveries (sink, event_seq, subject, position, dead_at) VALUES ('subscriptions', $1, $2, 0, now())", [
+    owed,
+    account.id,
+  ]);
+  const exists = async (seq: string) => (await server.sql.query("SELECT 1 FROM outbox WHERE seq = $1", [seq])).rowCount === 1;
+  await waitFor(async () => !(await exists(delivered)), 10_000);
+  expect(await exists(owed)).toBe(true);
+  await server.sql.query("DELETE FROM outbox_deliveries WHERE event_seq = $1", [owed]);
 });

@@ -1,11 +1,14 @@
 import DataLoader from "dataloader";
 import type { Account, Transaction } from "../db/generated/prisma/client";
+import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { HistoryRequest, Page } from "../ledger/history";
 import { isUuid } from "../ledger/validation";
 
 export interface Context {
   ledger: Ledger;
+  /** Live events, for subscriptions. */
+  events: EventHub;
   caller: Caller;
   requestId: string;
   /** process.hrtime.bigint() when the request arrived. */
@@ -15,24 +18,28 @@ export interface Context {
   loaders: Loaders;
 }
 
-function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) {
+function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>, cache: boolean) {
   return new DataLoader<string, T | null>(async (ids) => {
     const rows = await load(ids.filter(isUuid));
     const found = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-  });
+  }, { cache });
 }
 
-/** Per-request batching: each level of a query costs one statement, however many rows it has. */
-export function createLoaders(ledger: Ledger) {
+/**
+ * Per-request batching: each level of a query costs one statement, however
+ * many rows it has. `cache: false` batches without remembering answers, for
+ * contexts that outlive a request (subscriptions).
+ */
+export function createLoaders(ledger: Ledger, { cache = true } = {}) {
   const { db } = ledger;
   return {
-    account: byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids } } })),
-    transaction: byId<Transaction>((ids) => db.transaction.findMany({ where: { id: { in: ids } } })),
+    account: byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids } } }), cache),
+    transaction: byId<Transaction>((ids) => db.transaction.findMany({ where: { id: { in: ids } } }), cache),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
       const rows = await db.transaction.findMany({ where: { reversalOfId: { in: [...ids] } } });
       return ids.map((id) => rows.find((row) => row.reversalOfId === id) ?? null);
-    }),
+    }, { cache }),
     // Keyed by account and page request; one statement per distinct page request.
     history: new DataLoader<{ accountId: string; request: HistoryRequest }, Page<Transaction>, string>(
       async (keys) => {
@@ -56,7 +63,7 @@ export function createLoaders(ledger: Ledger) {
         );
         return pages;
       },
-      { cacheKeyFn: (key) => JSON.stringify([key.accountId, key.request]) },
+      { cacheKeyFn: (key) => JSON.stringify([key.accountId, key.request]), cache },
     ),
   };
 }

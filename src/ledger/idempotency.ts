@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { stringify } from "safe-stable-stringify";
 import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/prisma/client";
+import { deleteInBatches } from "../db/purge";
 import { fail, type IdempotencyKeyReused, type ReferenceTaken } from "./failures";
 import { isRetryable, uniqueViolation } from "./sqlErrors";
 
@@ -82,23 +84,7 @@ export async function runIdempotent<S extends object, F extends object>(
   }
 }
 
-const PURGE_BATCH = 1000;
-
-/**
- * Deletes keys older than the retention, a small batch per statement, skipping
- * rows a request has locked: it never waits on a request nor makes one wait.
- * Returns how many keys it deleted.
- */
-export async function purgeExpiredKeys(db: Db, retentionHours: number): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const deleted = await db.$executeRaw`
-      DELETE FROM idempotency_keys
-       WHERE ctid IN (SELECT ctid FROM idempotency_keys
-                       WHERE created_at < now() - make_interval(hours => ${retentionHours}::int)
-                       LIMIT ${PURGE_BATCH}
-                         FOR UPDATE SKIP LOCKED)`;
-    purged += deleted;
-    if (deleted < PURGE_BATCH) return purged;
-  }
+/** Deletes keys older than the retention; returns how many. */
+export function purgeExpiredKeys(db: Db, retentionHours: number): Promise<number> {
+  return deleteInBatches(db, "idempotency_keys", Prisma.sql`created_at < now() - make_interval(hours => ${retentionHours}::int)`);
 }

@@ -4,10 +4,11 @@ import { key, type TestServer } from "./harness";
 /** Opens an account (optionally funded) and returns it; fails the test on anything but success. */
 export async function openAccount(
   server: TestServer,
-  options: { deposit?: string; currency?: string; customerName?: string } = {},
+  options: { deposit?: string; currency?: string; customerName?: string; ownerId?: string } = {},
 ): Promise<AccountFieldsFragment> {
   const data = await server.query(OpenAccountDocument, {
     input: {
+      ownerId: options.ownerId,
       customerName: options.customerName ?? "Test Customer",
       type: "CHECKING",
       currency: options.currency,

@@ -5,7 +5,7 @@ import { print, type GraphQLFormattedError } from "graphql";
 import pino from "pino";
 import pg from "pg";
 import { randomBytes } from "node:crypto";
-import { startSolvent, type Solvent } from "../../src/app";
+import { startSolvent, type Solvent, type SolventOptions } from "../../src/app";
 import { signToken } from "../../src/auth";
 import type { Caller } from "../../src/ledger/caller";
 import { loadConfig } from "../../src/config";
@@ -57,7 +57,7 @@ export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql
  * rate limit is off unless a test sets it.
  */
 export async function startTestServer(
-  options: { logLevel?: string; env?: Record<string, string>; databaseUrl?: string } = {},
+  options: { logLevel?: string; env?: Record<string, string>; databaseUrl?: string; beforeMark?: SolventOptions["beforeMark"] } = {},
 ): Promise<TestServer> {
   const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
   const logs: Array<Record<string, unknown>> = [];
@@ -76,7 +76,7 @@ export async function startTestServer(
     RATE_LIMIT_MUTATIONS_PER_SECOND: "0",
     ...options.env,
   });
-  const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink));
+  const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink), { beforeMark: options.beforeMark });
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 
   const token = (caller: Caller, { expiresInSeconds = 3600 } = {}) =>

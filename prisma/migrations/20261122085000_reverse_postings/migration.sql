@@ -6,8 +6,8 @@
 -- does, so reversals and transfers cannot deadlock). Every check then runs on
 -- fresh snapshots taken after the locks: the originals must be POSTED and not
 -- reversals themselves, the accounts ACTIVE, and an account that gives money
--- back must hold it. Only then are the originals marked REVERSED and the
--- accounts moved. Returns, per original: its id, the account after the
+-- back must hold it. Only then are the accounts moved and the originals marked
+-- REVERSED. Returns, per original: its id, the account after the
 -- reversal, and the reversal's direction.
 CREATE FUNCTION "reverse_postings"("transaction_id" UUID)
 RETURNS TABLE ("original_id" UUID, "reversal_type" "TransactionType", "amount" BIGINT, "account" "accounts")
@@ -33,7 +33,6 @@ BEGIN
                 OR (t."type" = 'CREDIT' AND a."balance" < t."amount"))) THEN
         RETURN;
     END IF;
-    UPDATE "transactions" t SET "status" = 'REVERSED' WHERE t."id" = ANY ("ids");
     RETURN QUERY
         WITH "moves" AS (
             SELECT t."id", t."account_id", t."amount",
@@ -49,5 +48,7 @@ BEGIN
             RETURNING m."id" AS "original_id", m."reversal_type", m."amount", a
         )
         SELECT * FROM "moved";
+    -- Marked after the accounts moved: the events of the originals carry the version the reversal leaves.
+    UPDATE "transactions" t SET "status" = 'REVERSED' WHERE t."id" = ANY ("ids");
 END
 $$;

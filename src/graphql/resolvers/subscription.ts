@@ -1,0 +1,61 @@
+import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
+import type { Account as AccountRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
+import type { CloudEvent } from "../../events";
+import { mapIterator } from "../../events/hub";
+import { canSee } from "../../ledger/caller";
+import type { Currencies } from "../../ledger/currencies";
+import type { Context } from "../context";
+import { clientError } from "../errors";
+import { Account, Transaction } from "../types";
+
+/** The account's events from now on, for a caller who may see it; another's looks like none at all. */
+async function eventsOf(ctx: Context, accountId: string): Promise<AsyncIterableIterator<CloudEvent>> {
+  const facts = await ctx.ledger.directory.find(accountId);
+  if (!facts || !canSee(ctx.caller, facts.ownerId)) throw clientError(`no account ${accountId}`, "NOT_FOUND", 404);
+  return ctx.events.events(accountId);
+}
+
+const postings = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>
+  mapIterator(events, async (event) =>
+    event.type === "solvent.transaction.posted"
+      ? ((await ctx.ledger.db.transaction.findUnique({ where: { id: event.data.transaction!.id } })) ?? undefined)
+      : undefined,
+  );
+
+/** The account as the event left it (not as it is by the time the event is read). */
+function accountAfter(event: CloudEvent, currencies: Currencies): AccountRow | undefined {
+  const account = event.data.account as (Omit<AccountRow, "balance" | "createdAt" | "updatedAt" | "closedAt"> & Record<string, string | null>) | undefined;
+  if (!account) return undefined;
+  const balance = currencies.toMinor(account.balance!, account.currency);
+  if (!balance.ok) throw new Error(`event ${event.id} carries a balance the ledger cannot read: ${account.balance}`);
+  const time = (value: string | null) => (value === null ? null : new Date(value));
+  return {
+    ...account,
+    balance: balance.minor,
+    createdAt: time(account.createdAt)!,
+    updatedAt: time(account.updatedAt)!,
+    closedAt: time(account.closedAt),
+  } as AccountRow;
+}
+
+const changes = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>
+  mapIterator(events, async (event) => accountAfter(event, ctx.ledger.currencies));
+
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => Transaction, {
+    description: "Each transaction posted on the account, as it is posted (in the account's order).",
+    subscribe: async ({ args, context }) => postings(context, await eventsOf(context, args.accountId)),
+  })
+  accountActivity(@Root() transaction: TransactionRow, @Arg("accountId", () => ID) _accountId: string): TransactionRow {
+    return transaction;
+  }
+
+  @Subscription(() => Account, {
+    description: "The account after each change: opening, postings, updates, closing.",
+    subscribe: async ({ args, context }) => changes(context, await eventsOf(context, args.accountId)),
+  })
+  accountUpdated(@Root() account: AccountRow, @Arg("accountId", () => ID) _accountId: string): AccountRow {
+    return account;
+  }
+}

@@ -1,0 +1,151 @@
+import { print } from "graphql";
+import { createClient, type Client as WsClient, type FormattedExecutionResult } from "graphql-ws";
+import WebSocket from "ws";
+import {
+  AccountActivityDocument,
+  AccountByIdDocument,
+  AccountUpdatedDocument,
+  CreditDocument,
+  DebitDocument,
+  TransferDocument,
+  type AccountActivitySubscription as Activity,
+  type AccountUpdatedSubscription as Updated,
+} from "./generated/graphql";
+import { eventually, undelivered } from "./support/events";
+import { openAccount } from "./support/flows";
+import { ADMIN, key, onPostgres, startTestServer, type TestServer } from "./support/harness";
+import { ledgerViolations } from "./support/ledgerInvariant";
+import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase";
+import type { Caller } from "../src/ledger/caller";
+
+/*
+ * GraphQL subscriptions over graphql-ws on /graphql, fed from the database:
+ * a subscriber of one server process receives what was posted through
+ * another. A database of its own; two servers on it.
+ */
+let database: ScratchDatabase;
+let serverA: TestServer;
+let serverB: TestServer | undefined;
+const clients: WsClient[] = [];
+const env = { AUTH_JWT_SECRET: "s".repeat(40), EVENTS_POLL_INTERVAL_MS: "20" };
+
+beforeAll(async () => {
+  database = await scratchDatabase("subscriptions");
+  serverA = await startTestServer({ databaseUrl: database.url, env });
+});
+afterEach(async () => {
+  expect(await ledgerViolations(serverA.sql)).toEqual([]);
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all([serverA.stop(), serverB?.stop()]);
+  await database.drop();
+});
+
+async function connect(server: TestServer, caller: Caller | null = ADMIN) {
+  const client = createClient({
+    url: server.url.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    connectionParams: caller ? { authorization: `Bearer ${await server.token(caller)}` } : {},
+    retryAttempts: 0,
+  });
+  clients.push(client);
+  return client;
+}
+
+/**
+ * Subscribes and waits until the server listens, so nothing posted afterwards
+ * can be missed. A subscription gets what is delivered from then on, so what
+ * was posted earlier is first let through (the opening deposits).
+ */
+async function subscribe<T>(server: TestServer, client: WsClient, query: string, accountId: string): Promise<Subscribed<T>> {
+  await eventually(() => undelivered(server.sql, "subscriptions"), (n) => n === 0);
+  const before = server.solvent.events.hub.subscribers(accountId);
+  const iterator = client.iterate<T>({ query, variables: { accountId } });
+  const first = iterator.next();
+  await eventually(async () => server.solvent.events.hub.subscribers(accountId), (n) => n > before, 10_000);
+  return { first, iterator };
+}
+
+type Result<T> = FormattedExecutionResult<T, unknown>;
+type Subscribed<T> = { first: Promise<IteratorResult<Result<T>>>; iterator: AsyncIterableIterator<Result<T>> };
+
+/** The data of the next `count` results; fails on an error. */
+async function take<T>(subscription: Subscribed<T>, count: number): Promise<T[]> {
+  const results = [await subscription.first];
+  while (results.length < count) results.push(await subscription.iterator.next());
+  return results.map(({ value }) => {
+    if (!value?.data || value.errors) throw new Error(JSON.stringify(value));
+    return value.data;
+  });
+}
+
+const postAll = async (server: TestServer, accountId: string, otherId: string) => {
+  await server.query(CreditDocument, { input: { accountId, amount: "10.00", idempotencyKey: key() } });
+  await server.query(DebitDocument, { input: { accountId, amount: "3.50", idempotencyKey: key() } });
+  await server.query(TransferDocument, { input: { fromAccountId: otherId, toAccountId: accountId, amount: "1.25", idempotencyKey: key() } });
+};
+
+const expectActivity = (activity: Activity[]) =>
+  expect(activity.map((r) => r.accountActivity)).toEqual([
+    { id: expect.any(String), type: "CREDIT", kind: "DEPOSIT", amount: "10.00", balanceAfter: "15.00", accountVersion: 2 },
+    { id: expect.any(String), type: "DEBIT", kind: "WITHDRAWAL", amount: "3.50", balanceAfter: "11.50", accountVersion: 3 },
+    { id: expect.any(String), type: "CREDIT", kind: "TRANSFER", amount: "1.25", balanceAfter: "12.75", accountVersion: 4 },
+  ]);
+
+test("a subscriber receives each posting on its account, in order, and the account after each change", async () => {
+  const account = await openAccount(serverA, { deposit: "5.00" });
+  const other = await openAccount(serverA, { deposit: "5.00" });
+  const client = await connect(serverA);
+  const activity = await subscribe<Activity>(serverA, client, print(AccountActivityDocument), account.id);
+  const updated = await subscribe<Updated>(serverA, client, print(AccountUpdatedDocument), account.id);
+  await postAll(serverA, account.id, other.id);
+  expectActivity(await take(activity, 3));
+  expect((await take(updated, 3)).map((r) => r.accountUpdated)).toEqual([
+    { id: account.id, status: "ACTIVE", balance: "15.00", version: 2 },
+    { id: account.id, status: "ACTIVE", balance: "11.50", version: 3 },
+    { id: account.id, status: "ACTIVE", balance: "12.75", version: 4 },
+  ]);
+  await activity.iterator.return?.();
+  await eventually(async () => serverA.solvent.events.hub.subscribers(account.id), (n) => n === 1);
+});
+
+// PGlite passes no NOTIFY between its connections: across processes needs the real PostgreSQL.
+(onPostgres() ? test : test.skip)("a subscriber of one server receives postings made through another", async () => {
+  // Only B's relays deliver from now on: what A's subscriber gets can only come through the database.
+  serverB = await startTestServer({ databaseUrl: database.url, env });
+  await Promise.all(serverA.solvent.events.relays.map((relay) => relay.stop()));
+  const account = await openAccount(serverB, { deposit: "5.00" });
+  const other = await openAccount(serverB, { deposit: "5.00" });
+  const client = await connect(serverA);
+  const activity = await subscribe<Activity>(serverA, client, print(AccountActivityDocument), account.id);
+  await postAll(serverB, account.id, other.id);
+  expectActivity(await take(activity, 3));
+  const { account: now } = await serverB.query(AccountByIdDocument, { id: account.id });
+  expect(now?.version).toBe(4);
+});
+
+test("subscriptions are authorized like queries: a token to connect, and only accounts the caller may see", async () => {
+  const alices = await openAccount(serverA, { deposit: "1.00", ownerId: "alice" });
+  const bobs = await openAccount(serverA, { deposit: "1.00", ownerId: "bob" });
+
+  const anonymous = await connect(serverA, null);
+  const refused = await new Promise<number>((resolve) => {
+    anonymous.on("closed", (event) => resolve((event as { code: number }).code));
+    anonymous.iterate({ query: print(AccountActivityDocument), variables: { accountId: alices.id } }).next().catch(() => undefined);
+  });
+  expect(refused).toBe(4403);
+
+  const alice = await connect(serverA, { subject: "alice", role: "customer" });
+  const denied = await alice.iterate({ query: print(AccountActivityDocument), variables: { accountId: bobs.id } }).next();
+  expect(denied.value?.errors).toEqual([expect.objectContaining({ message: `no account ${bobs.id}`, extensions: { code: "NOT_FOUND" } })]);
+
+  const own = await subscribe<Activity>(serverA, alice, print(AccountActivityDocument), alices.id);
+  await serverA.query(CreditDocument, { input: { accountId: alices.id, amount: "2.00", idempotencyKey: key() } });
+  expect((await take(own, 1))[0].accountActivity).toMatchObject({ amount: "2.00", accountVersion: 2 });
+
+  const query = await alice.iterate({ query: `query { account(id: "${alices.id}") { id } }` }).next().catch((errors: unknown) => errors);
+  expect(query).toEqual([expect.objectContaining({ message: expect.stringContaining("only subscriptions go over the WebSocket"), extensions: { code: "BAD_REQUEST" } })]);
+  const invalid = await alice.iterate({ query: "subscription { accountActivity { id } }" }).next().catch((errors: unknown) => errors);
+  expect(invalid).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
+});
