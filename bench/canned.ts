@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { MiddlewareFn } from "type-graphql";
 import type { Account, Transaction } from "../src/db/generated/prisma/client";
 import type { Context, Loaders } from "../src/graphql/context";
+import type { AccountFacts } from "../src/ledger/accountDirectory";
 import { DEFAULT_PAGE_SIZE, type HistoryRequest, type Page } from "../src/ledger/history";
 
 /*
@@ -66,6 +67,7 @@ const HISTORY_PAGE: Page<Transaction> = {
 function cannedLoaders(): Loaders {
   return {
     account: new DataLoader<string, Account | null>(async (ids) => ids.map((id) => cannedAccount(id))),
+    facts: new DataLoader<string, AccountFacts | undefined>(async (ids) => ids.map((id) => cannedAccount(id))),
     transaction: new DataLoader<string, Transaction | null>(async (ids) => ids.map((id) => cannedPosting(HISTORY_ACCOUNT, { id }))),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => ids.map(() => null)),
     history: new DataLoader<{ accountId: string; request: HistoryRequest }, Page<Transaction>, string>(

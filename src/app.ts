@@ -49,7 +49,14 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
   });
   const ledger = await Ledger.create(db);
   const metrics = createMetrics();
-  const events = await startEvents(url, config.events, { embedded: Boolean(embedded), log, metrics, beforeMark: options.beforeMark });
+  const events = await startEvents(url, config.events, {
+    currencies: ledger.currencies,
+    // No statement runs longer: a gap older than this in the outbox is a rolled-back event.
+    gapTimeoutMs: config.limits.requestTimeoutMs + 1000,
+    log,
+    metrics,
+    beforeMark: options.beforeMark,
+  });
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),

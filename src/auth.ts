@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
+import { LRUCache } from "lru-cache";
 import type { AuthConfig } from "./config";
 import { clientError } from "./graphql/errors";
 import { ROLES, type Caller, type Role } from "./ledger/caller";
@@ -30,9 +31,14 @@ export function authenticator(auth: AuthConfig): Authenticate {
   const algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ["RS256", "ES256"] : [])];
   const key: JWTVerifyGetKey = (header, token) => (header.alg === "HS256" ? secret! : jwks!(header, token));
 
+  // A client sends the same token with every request: it is verified once, then trusted until it expires.
+  const verified = new LRUCache<string, { caller: Caller; expiresAt: number }>({ max: 10_000 });
+
   return async (authorization) => {
     const token = BEARER.exec(authorization ?? "")?.[1];
     if (!token) throw unauthenticated("send a token: Authorization: Bearer <JWT>");
+    const known = verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.caller;
     let claims;
     try {
       ({ payload: claims } = await jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ["sub", "exp"] }));
@@ -44,7 +50,9 @@ export function authenticator(auth: AuthConfig): Authenticate {
     const { sub, role } = claims;
     if (!sub || sub.length > MAX_SUBJECT_LENGTH) throw unauthenticated(`the token's sub must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
     if (!ROLES.includes(role as Role)) throw unauthenticated(`the token's role must be one of ${ROLES.join(", ")}`);
-    return { subject: sub, role: role as Role };
+    const caller: Caller = { subject: sub, role: role as Role };
+    verified.set(token, { caller, expiresAt: claims.exp! * 1000 });
+    return caller;
   };
 }
 

@@ -213,7 +213,7 @@ test("a receiver that keeps failing gets EVENTS_MAX_ATTEMPTS tries, then the eve
   await allDelivered();
   expect(receiver.received.filter((r) => r.event.data.transaction?.id === posted.transaction.id)).toHaveLength(4);
   const { rows } = await server.sql.query(
-    "SELECT d.attempts FROM outbox_deliveries d JOIN outbox o ON o.seq = d.event_seq WHERE d.sink = 'webhook' AND d.dead_at IS NOT NULL AND o.data -> 'transaction' ->> 'id' = $1",
+    "SELECT d.attempts FROM outbox_deliveries d JOIN outbox o ON o.seq = d.event_seq WHERE d.sink = 'webhook' AND d.dead_at IS NOT NULL AND o.transaction_id = $1",
     [posted.transaction.id],
   );
   expect(rows).toEqual([{ attempts: 4 }]);

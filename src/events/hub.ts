@@ -1,50 +1,49 @@
-import { randomUUID } from "node:crypto";
 import { EventEmitter, on } from "node:events";
-import pg from "pg";
+import type pg from "pg";
+import type { Currencies } from "../ledger/currencies";
 import type { Logger } from "../logger";
-import { toCloudEvent, type CloudEvent, type OutboxRow } from "./cloudEvent";
-import type { Sink } from "./relay";
+import { EVENT_COLUMNS, EVENT_JOINS, toCloudEvent, type CloudEvent, type EventRow } from "./cloudEvent";
 
-const CHANNEL = "solvent_events";
-/** NOTIFY carries at most 8,000 bytes; a larger event goes by id and is read back from the outbox. */
-const MAX_NOTIFY_BYTES = 7900;
-const RECONNECT_MS = 1000;
-
-type Notice = { origin: string; event: CloudEvent } | { origin: string; id: string };
+const BATCH = 1000;
 
 /**
- * GraphQL subscriptions are fed from the database, so a posting made through
- * any server process reaches subscribers of every process. The relay of the
- * "subscriptions" sink hands each event, in account order, to the hub of its
- * own process once its round commits, and NOTIFYs the other processes in the
- * same transaction; each hub LISTENs and passes on what the others deliver.
- * On the embedded database (one process, and no NOTIFY between its
- * connections) the hub only serves its own process.
+ * GraphQL subscriptions are fed from the outbox, so a posting made through
+ * any server process reaches subscribers of every process. While a process
+ * has subscribers, its hub reads the events written since it started
+ * following (by outbox seq), and passes those about subscribed accounts on.
+ * With no subscriber it reads nothing.
+ *
+ * Outbox seqs are handed out when events are written, and transactions commit
+ * in any order: a seq missing after a later one was read is an event still
+ * being written (or rolled back). The hub reads such gaps again until they
+ * appear or are older than any statement may run (`gapTimeoutMs`). An
+ * account's events never wait on each other this way: the next one is only
+ * written once the one before it has committed, so seq order is account order.
  */
 export class EventHub {
-  private readonly origin = randomUUID();
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private listener?: pg.Client;
-  /** Notifications are handled one after the other, so that an account's events stay in order. */
-  private handled = Promise.resolve();
-  private closed = false;
+  private following?: Promise<void>;
+  private cursor = 0;
+  /** Seqs skipped over, with when they were first missed. */
+  private readonly gaps = new Map<number, number>();
 
-  private constructor(
-    private readonly url: string,
-    private readonly source: string,
-    private readonly log: Logger,
-    private readonly listening: boolean,
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { source: string; currencies: Currencies; log: Logger; pollIntervalMs: number; gapTimeoutMs: number },
   ) {}
 
-  static async start(url: string, source: string, log: Logger, { listen }: { listen: boolean }): Promise<EventHub> {
-    const hub = new EventHub(url, source, log, listen);
-    if (listen) await hub.listen();
-    return hub;
-  }
-
-  /** Events about one account, in order, from the moment this is called (not when iteration starts). */
-  events(accountId: string): AsyncIterableIterator<CloudEvent> {
-    return mapIterator(on(this.emitter, accountId.toLowerCase()), async ([event]) => event as CloudEvent);
+  /** Events about one account written from now on, in order. */
+  async events(accountId: string): Promise<AsyncIterableIterator<CloudEvent>> {
+    let from = Infinity;
+    const events = mapIterator(on(this.emitter, accountId.toLowerCase()), async ([seq, event]) => (seq > from ? (event as CloudEvent) : undefined));
+    try {
+      await this.follow();
+      from = await this.lastSeq();
+    } catch (error) {
+      await events.return?.();
+      throw error;
+    }
+    return events;
   }
 
   /** How many subscriptions listen to an account's events in this process. */
@@ -52,51 +51,57 @@ export class EventHub {
     return this.emitter.listenerCount(accountId.toLowerCase());
   }
 
-  /** The sink whose relay feeds the hubs: this process's at once, the others' through NOTIFY. */
-  sink(db: pg.Pool): Sink {
-    return {
-      name: "subscriptions",
-      send: async (event) => {
-        this.emit(event);
-        if (!this.listening) return;
-        const notice = JSON.stringify({ origin: this.origin, event } satisfies Notice);
-        const payload = Buffer.byteLength(notice) <= MAX_NOTIFY_BYTES ? notice : JSON.stringify({ origin: this.origin, id: event.id });
-        await db.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
-      },
-    };
+  private async lastSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string }>("SELECT coalesce(max(seq), 0) AS seq FROM outbox");
+    return Number(rows[0].seq);
   }
 
-  async close() {
-    this.closed = true;
-    await this.listener?.end().catch(() => undefined);
+  /** Starts reading the outbox from its end, unless it already does; stops when nobody listens any more. */
+  private follow(): Promise<void> {
+    this.following ??= (async () => {
+      this.cursor = await this.lastSeq();
+      this.gaps.clear();
+      void this.poll();
+    })();
+    return this.following;
   }
 
-  private emit(event: CloudEvent) {
-    this.emitter.emit(event.subject, event);
+  private async poll() {
+    while (this.emitter.eventNames().length > 0) {
+      const full = await this.read().catch((error: unknown) => {
+        this.options.log.error({ err: error }, "event hub could not read the outbox");
+        return false;
+      });
+      if (!full) await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+    }
+    this.following = undefined;
   }
 
-  private async listen() {
-    const client = new pg.Client({ connectionString: this.url });
-    client.on("error", (error) => this.log.warn({ err: error }, "event hub lost its connection"));
-    client.on("end", () => {
-      if (!this.closed) setTimeout(() => void this.listen().catch((error: unknown) => this.log.error({ err: error }, "event hub cannot listen")), RECONNECT_MS);
-    });
-    client.on("notification", (message) => {
-      this.handled = this.handled
-        .then(() => this.received(client, message.payload))
-        .catch((error: unknown) => this.log.error({ err: error }, "event hub could not pass an event on"));
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.listener = client;
-  }
-
-  private async received(client: pg.Client, payload: string | undefined) {
-    const notice = JSON.parse(payload ?? "{}") as Notice;
-    if (notice.origin === this.origin) return;
-    if ("event" in notice) return this.emit(notice.event);
-    const { rows } = await client.query<OutboxRow>("SELECT id, type, subject, account_version, data, created_at FROM outbox WHERE id = $1", [notice.id]);
-    if (rows[0]) this.emit(toCloudEvent(rows[0], this.source));
+  /**
+   * Reads what was written since the last time (and the gaps), and passes on
+   * what somebody here listens to. Returns whether there may be more at once.
+   */
+  private async read(): Promise<boolean> {
+    const expired = Date.now() - this.options.gapTimeoutMs;
+    for (const [seq, missedAt] of this.gaps) if (missedAt < expired) this.gaps.delete(seq);
+    const { rows } = await this.pool.query<{ seq: string; subject: string }>(
+      "SELECT seq, subject FROM outbox WHERE seq > $1 OR seq = ANY($2::bigint[]) ORDER BY seq LIMIT $3",
+      [this.cursor, [...this.gaps.keys()], BATCH],
+    );
+    const seen = rows.map((row) => Number(row.seq));
+    for (const seq of seen) {
+      this.gaps.delete(seq);
+      for (let missing = this.cursor + 1; missing < seq; missing++) this.gaps.set(missing, Date.now());
+      this.cursor = Math.max(this.cursor, seq);
+    }
+    const wanted = rows.filter((row) => this.subscribers(row.subject) > 0).map((row) => row.seq);
+    if (wanted.length === 0) return rows.length === BATCH;
+    const events = await this.pool.query<EventRow & { seq: string }>(
+      `SELECT o.seq, ${EVENT_COLUMNS} FROM outbox o ${EVENT_JOINS} WHERE o.seq = ANY($1::bigint[]) ORDER BY o.seq`,
+      [wanted],
+    );
+    for (const row of events.rows) this.emitter.emit(row.subject, Number(row.seq), toCloudEvent(row, this.options.source, this.options.currencies));
+    return rows.length === BATCH;
   }
 }
 

@@ -4,6 +4,7 @@ import type { EventsConfig } from "../config";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { deleteInBatches } from "../db/purge";
+import type { Currencies } from "../ledger/currencies";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { EventHub } from "./hub";
@@ -21,40 +22,44 @@ export interface Events {
 }
 
 /**
- * Registers the configured sinks (GraphQL subscriptions always; NATS and the
- * webhook when configured) and starts a relay for each. A sink receives the
+ * Registers the configured sinks (NATS, the webhook) and starts a relay for
+ * each; GraphQL subscriptions read the outbox themselves (EventHub). A sink receives the
  * events written after it was first registered; to retire one, delete its
  * row from outbox_sinks (its undelivered events go with it).
  */
 export async function startEvents(
   url: string,
   config: EventsConfig,
-  { embedded, log, metrics, beforeMark }: { embedded: boolean; log: Logger; metrics: Metrics; beforeMark?: RelayOptions["beforeMark"] },
+  {
+    currencies,
+    gapTimeoutMs,
+    log,
+    metrics,
+    beforeMark,
+  }: { currencies: Currencies; gapTimeoutMs: number; log: Logger; metrics: Metrics; beforeMark?: RelayOptions["beforeMark"] },
 ): Promise<Events> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // An idle connection that breaks is replaced at the next round; it must not take the process down.
   pool.on("error", (error) => log.warn({ err: error }, "event relay lost a database connection"));
-  const hub = await EventHub.start(url, config.source, log, { listen: !embedded });
-  const sinks: Sink[] = [hub.sink(pool)];
+  const hub = new EventHub(pool, { source: config.source, currencies, log, pollIntervalMs: config.pollIntervalMs, gapTimeoutMs });
+  const sinks: Sink[] = [];
   try {
     if (config.nats) sinks.push(await natsSink(config.nats));
     if (config.webhook) sinks.push(webhookSink(config.webhook));
   } catch (error) {
-    await hub.close();
     await pool.end();
     throw error;
   }
   await pool.query("INSERT INTO outbox_sinks (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", [sinks.map((s) => s.name)]);
   backlogGauge(pool, metrics);
-  const relays = sinks.map((sink) => new Relay(pool, sink, { ...config, beforeMark }, metrics.events, log));
+  const relays = sinks.map((sink) => new Relay(pool, sink, { ...config, currencies, beforeMark }, metrics.events, log));
   for (const relay of relays) relay.start();
-  log.info({ sinks: sinks.map((s) => s.name) }, "event relays started");
+  if (sinks.length) log.info({ sinks: sinks.map((s) => s.name) }, "event relays started");
   return {
     hub,
     relays,
     async stop() {
       await Promise.all(relays.map((relay) => relay.stop()));
-      await hub.close();
       await pool.end();
     },
   };

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Logger } from "../logger";
 import type { EventMetrics } from "../metrics";
-import { toCloudEvent, type CloudEvent, type OutboxRow } from "./cloudEvent";
+import type { Currencies } from "../ledger/currencies";
+import { EVENT_COLUMNS, EVENT_JOINS, toCloudEvent, type CloudEvent, type EventRow } from "./cloudEvent";
 
-/** Where a relay delivers events: NATS JetStream, a webhook, GraphQL subscriptions. */
+/** Where a relay delivers events: NATS JetStream, a webhook. */
 export interface Sink {
   /** Its row in outbox_sinks, and its label in logs and metrics. */
   readonly name: string;
@@ -25,6 +26,8 @@ export class DeliveryError extends Error {
 
 export interface RelayOptions {
   source: string;
+  /** To write amounts with their currency's digits. */
+  currencies: Currencies;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -66,11 +69,11 @@ const CLAIM = `
   )
   UPDATE outbox_deliveries d
      SET leased_until = now() + make_interval(secs => $4::float8 / 1000), lease = $5
-    FROM run r JOIN outbox o ON o.seq = r.event_seq
+    FROM run r JOIN outbox o ON o.seq = r.event_seq ${EVENT_JOINS}
    WHERE d.sink = r.sink AND d.event_seq = r.event_seq
-  RETURNING d.event_seq, d.position, d.attempts, o.id, o.type, o.subject, o.account_version, o.data, o.created_at`;
+  RETURNING d.event_seq, d.position, d.attempts, ${EVENT_COLUMNS}`;
 
-type Claimed = OutboxRow & { event_seq: string; position: string; attempts: number };
+type Claimed = EventRow & { event_seq: string; position: string; attempts: number };
 
 interface Failure {
   seq: string;
@@ -149,7 +152,7 @@ export class Relay {
     await Promise.all(
       [...byAccount.values()].map(async (events) => {
         for (const row of events.sort(byPosition)) {
-          const event = toCloudEvent(row, this.options.source);
+          const event = toCloudEvent(row, this.options.source, this.options.currencies);
           try {
             await this.sink.send(event);
             delivered.push(event);

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
+import type { AccountFacts } from "../ledger/accountDirectory";
 import type { HistoryRequest, Page } from "../ledger/history";
 import { isUuid } from "../ledger/validation";
 
@@ -35,6 +36,8 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
   const { db } = ledger;
   return {
     account: byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids } } }), cache),
+    /** An account's number, currency and owner: kept by the ledger across requests, so usually no statement at all. */
+    facts: new DataLoader<string, AccountFacts | undefined>((ids) => ledger.directory.findMany(ids), { cache }),
     transaction: byId<Transaction>((ids) => db.transaction.findMany({ where: { id: { in: ids } } }), cache),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
       const rows = await db.transaction.findMany({ where: { reversalOfId: { in: [...ids] } } });

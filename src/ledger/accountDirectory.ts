@@ -4,16 +4,18 @@ import { isUuid } from "./validation";
 
 /** What never changes about an account once it is opened. */
 export interface AccountFacts {
+  accountNumber: string;
   currency: string;
   ownerId: string | null;
 }
 
 /**
- * Account id -> currency and owner. Neither ever changes, so the answer can
- * be kept for the life of the process (and shared by several processes
- * without going stale). It lets amounts be checked against the currency's
- * minor units, and ownership before anything is written, ahead of the one
- * statement that posts.
+ * Account id -> number, currency and owner. None of them ever changes, so
+ * the answer can be kept for the life of the process (and shared by several
+ * processes without going stale). It lets amounts be checked against the
+ * currency's minor units, and ownership, before the one statement that
+ * posts; and postings be shown with their currency without reading their
+ * account.
  */
 export class AccountDirectory {
   private readonly facts = new LRUCache<string, AccountFacts>({ max: 200_000 });
@@ -21,13 +23,21 @@ export class AccountDirectory {
   constructor(private readonly db: Db) {}
 
   async find(accountId: string): Promise<AccountFacts | undefined> {
-    if (!isUuid(accountId)) return undefined;
-    const id = accountId.toLowerCase();
-    const cached = this.facts.get(id);
-    if (cached) return cached;
-    const account = await this.db.account.findUnique({ where: { id }, select: { currency: true, ownerId: true } });
-    if (account) this.facts.set(id, account);
-    return account ?? undefined;
+    return (await this.findMany([accountId]))[0];
+  }
+
+  /** The facts of each account (undefined for an unknown one), reading the unknown ones in one statement. */
+  async findMany(accountIds: readonly string[]): Promise<Array<AccountFacts | undefined>> {
+    const ids = accountIds.map((id) => (isUuid(id) ? id.toLowerCase() : undefined));
+    const missing = [...new Set(ids.filter((id): id is string => id !== undefined && !this.facts.has(id)))];
+    if (missing.length) {
+      const rows = await this.db.account.findMany({
+        where: { id: { in: missing } },
+        select: { id: true, accountNumber: true, currency: true, ownerId: true },
+      });
+      for (const { id, ...facts } of rows) this.facts.set(id, facts);
+    }
+    return ids.map((id) => (id === undefined ? undefined : this.facts.get(id)));
   }
 
   remember(accountId: string, facts: AccountFacts) {

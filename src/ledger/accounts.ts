@@ -132,7 +132,7 @@ export class Accounts {
           )
           SELECT ${selectAccount("account")}, ${selectTransaction("posting")}
             FROM account LEFT JOIN posting ON true`;
-        this.directory.remember(accountId, { currency, ownerId: input.ownerId ?? null });
+        this.directory.remember(accountId, { accountNumber, currency, ownerId: input.ownerId ?? null });
         const transaction = rows[0].t_id ? pickTransaction(rows[0]) : null;
         return { outcome: "OpenAccountSuccess", account: pickAccount(rows[0]), transaction, replayed: false };
       } catch (error) {

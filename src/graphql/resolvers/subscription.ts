@@ -12,7 +12,7 @@ import { Account, Transaction } from "../types";
 async function eventsOf(ctx: Context, accountId: string): Promise<AsyncIterableIterator<CloudEvent>> {
   const facts = await ctx.ledger.directory.find(accountId);
   if (!facts || !canSee(ctx.caller, facts.ownerId)) throw clientError(`no account ${accountId}`, "NOT_FOUND", 404);
-  return ctx.events.events(accountId);
+  return await ctx.events.events(accountId);
 }
 
 const postings = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>

@@ -47,14 +47,21 @@ export class TransactionResolver {
     return account;
   }
 
+  /** Its account's number, currency and owner, which never change (kept across requests). */
+  private async facts(transaction: TransactionRow, ctx: Context) {
+    const facts = await ctx.loaders.facts.load(transaction.accountId);
+    if (!facts) throw new Error(`transaction ${transaction.id} has no account`);
+    return facts;
+  }
+
   @FieldResolver(() => String)
   async accountNumber(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
-    return (await this.account(transaction, ctx)).accountNumber;
+    return (await this.facts(transaction, ctx)).accountNumber;
   }
 
   @FieldResolver(() => String)
   async currency(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<string> {
-    return (await this.account(transaction, ctx)).currency;
+    return (await this.facts(transaction, ctx)).currency;
   }
 
   @FieldResolver(() => MoneyScalar)
