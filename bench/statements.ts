@@ -1,6 +1,4 @@
-import { PrismaPg } from "@prisma/adapter-pg";
-import type { Db } from "../src/db/client";
-import { PrismaClient } from "../src/db/generated/prisma/client";
+import { createDatabase } from "../src/db/client";
 import { createLoaders } from "../src/graphql/context";
 import { Ledger, type Caller } from "../src/ledger";
 import { DEFAULT_PAGE_SIZE } from "../src/ledger/history";
@@ -28,17 +26,15 @@ const NEW_ID_SQL =
 const NEW_KEY_SQL = "'pgbench-' || gen_random_uuid()";
 
 async function captured<T>(url: string, work: (ledger: Ledger) => Promise<T>): Promise<{ result: T; statements: Statement[] }> {
-  const adapter = new PrismaPg({ connectionString: url, max: 1 });
-  const db = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   const statements: Statement[] = [];
-  db.$on("query", (event) => statements.push({ sql: event.query, params: JSON.parse(event.params) as unknown[] }));
+  const database = createDatabase(url, { poolSize: 1, onQuery: (sql, _ms, params) => statements.push({ sql, params }) });
   try {
-    const ledger = await Ledger.create(db as unknown as Db);
+    const ledger = await Ledger.create(database.db, database.sql);
     statements.length = 0; // the ledger's own start-up reads are not part of the operation
     const result = await work(ledger);
     return { result, statements };
   } finally {
-    await db.$disconnect();
+    await database.close();
   }
 }
 

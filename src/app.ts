@@ -1,6 +1,6 @@
 import type { ClassType } from "type-graphql";
 import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, signToken } from "./auth";
-import { createDb, type Db } from "./db/client";
+import { createDatabase, type Db } from "./db/client";
 import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
@@ -41,13 +41,16 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
   const authenticate = authenticator(await authentication(config, Boolean(embedded), log));
-  const db = createDb(url, {
+  const { db, sql, close } = createDatabase(url, {
     // The embedded database runs one transaction at a time: more connections only queue.
     poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
     statementTimeoutMs: config.limits.requestTimeoutMs,
+    // The embedded database shares one session among its connections: a name prepared on one is taken on all.
+    preparedStatements: config.preparedStatements && !embedded,
+    onIdleError: (error) => log.warn({ err: error }, "a database connection broke"),
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
-  const ledger = await Ledger.create(db);
+  const ledger = await Ledger.create(db, sql);
   const metrics = createMetrics();
   const events = await startEvents(url, config.events, {
     currencies: ledger.currencies,
@@ -83,7 +86,7 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
       await purge.stop();
       await server.stop();
       await events.stop();
-      await db.$disconnect();
+      await close();
       await embedded?.stop();
     },
   };

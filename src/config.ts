@@ -53,6 +53,8 @@ export interface Config {
   logLevel: string;
   /** Connections to PostgreSQL this process may hold. */
   poolSize: number;
+  /** Prepare the ledger's statements once per connection (off behind a pooler in transaction mode). */
+  preparedStatements: boolean;
   production: boolean;
   auth: AuthConfig;
   /** Schema introspection and the GraphiQL page at GET /graphql: on in development, off in production. */
@@ -159,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     // Postings are short single statements: a few connections per core keep PostgreSQL busy without queueing in it.
     poolSize: integer(env, "DB_POOL_SIZE", Math.max(4, availableParallelism() * 4), 1, 1000),
+    preparedStatements: flag(env, "DB_PREPARED_STATEMENTS", true),
     production,
     auth: authConfig(env),
     introspection: flag(env, "GRAPHQL_INTROSPECTION", !production),

@@ -13,7 +13,7 @@ import { loadConfig } from "../src/config";
 import { PROJECT_ROOT } from "../src/paths";
 import { AccountBalanceDocument, CreditDocument, OpenAccountDocument } from "./generated/graphql";
 import { openAccount } from "./support/flows";
-import { key, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
+import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { databaseDigest } from "./support/ledgerInvariant";
 
 /*
@@ -67,6 +67,9 @@ async function creditWith(authorization: string) {
 
 const adminClaims = (extra: JWTPayload = {}): JWTPayload => ({ sub: "someone", role: "admin", exp: hour(), ...extra });
 
+/** A server of this test's own on the test database (prepared statements only on PostgreSQL, as the harness does). */
+const base = () => ({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: "silent", DB_PREPARED_STATEMENTS: String(onPostgres()) });
+
 test.each<[string, () => Promise<string>, string]>([
   ["no Authorization header", async () => "", "send a token"],
   ["a scheme other than Bearer", async () => `Basic ${Buffer.from("a:b").toString("base64")}`, "send a token"],
@@ -114,7 +117,7 @@ test.each<[string, () => Promise<string>]>([
 
 describe("a server with a JWKS and no secret", () => {
   test("refuses an HS256 token signed with a public key (algorithm confusion)", async () => {
-    const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: "silent", AUTH_JWKS_URL: jwksUrl });
+    const config = loadConfig({ ...base(), AUTH_JWKS_URL: jwksUrl });
     const solvent = await startSolvent(config, pino({ level: "silent" }));
     try {
       const publicPem = new TextEncoder().encode(JSON.stringify(await exportJWK(rsa.publicKey)));
@@ -139,7 +142,6 @@ describe("a server with a JWKS and no secret", () => {
 });
 
 describe("configuration", () => {
-  const base = () => ({ DATABASE_URL: testDatabaseUrl(), PORT: "0", LOG_LEVEL: "silent" });
 
   test("with no authentication configured, a server on PostgreSQL refuses to start", async () => {
     await expect(startSolvent(loadConfig(base()), pino({ level: "silent" }))).rejects.toThrow(/no authentication configured/);

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { createDb, type Db } from "../src/db/client";
+import { createDatabase, type Database } from "../src/db/client";
 import { Prisma } from "../src/db/generated/prisma/client";
 import { History, historyStatement, type HistoryRequest } from "../src/ledger/history";
 import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase";
@@ -27,7 +27,7 @@ const accountId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padSt
 const LONG = accountId(ORDINARY + 1);
 
 let database: ScratchDatabase;
-let db: Db;
+let db: Database;
 
 /**
  * Postings as the ledger writes them (balances chained, one version each,
@@ -78,10 +78,10 @@ beforeAll(async () => {
   } finally {
     await client.end();
   }
-  db = createDb(database.url, { poolSize: 2 });
+  db = createDatabase(database.url, { poolSize: 2 });
 });
 afterAll(async () => {
-  await db?.$disconnect();
+  await db?.close();
   await database?.drop();
 });
 
@@ -100,10 +100,9 @@ const types = (node: PlanNode) => nodes(node).map((n) => n["Node Type"]);
 
 /** The plan PostgreSQL makes, and runs, for the statement the ledger sends. */
 async function plan(accountIds: string[], request: HistoryRequest): Promise<PlanNode> {
-  const [row] = await db.$queryRaw<Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>>(
-    Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${historyStatement(accountIds, request)!}`,
-  );
-  return row["QUERY PLAN"][0].Plan;
+  // Sent as the ledger sends it: unprepared, so planned with its values.
+  const [row] = await db.sql.query(Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${historyStatement(accountIds, request)!}`, { prepare: false });
+  return (row["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0].Plan;
 }
 
 /** The branch of the plan that reads one account's history: the Limit above the scan naming it. */
@@ -129,7 +128,7 @@ function expectOrderedWalk(branch: PlanNode, maxRead: number) {
 }
 
 const cursorAfter = async (id: string, request: HistoryRequest) =>
-  (await new History(db).transactions([id], request))[0].cursors.at(-1)!;
+  (await new History(db.db, db.sql).transactions([id], request))[0].cursors.at(-1)!;
 
 test.each<[string, HistoryRequest, number]>([
   ["no filter", { first: 20 }, 21],
@@ -168,7 +167,7 @@ test("a batch of accounts: a branch each, the long history still an ordered walk
   expectOrderedWalk(branchOf(root, LONG), 21 * WITHDRAWAL_EVERY);
   for (const id of [accountId(7), accountId(8)]) expect(rowsRead(branchOf(root, id))).toBeLessThanOrEqual(ORDINARY_POSTINGS);
 
-  const pages = await new History(db).transactions(ids, request);
+  const pages = await new History(db.db, db.sql).transactions(ids, request);
   expect(pages.map((page) => [page.nodes.length, page.hasNextPage])).toEqual([
     [ORDINARY_POSTINGS / 4, false],
     [20, true],

@@ -1,22 +1,46 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client";
+import { Sql, type QueryListener } from "./sql";
 
 export type Db = PrismaClient;
-
-/** Called with the text of every statement (placeholders, never values). */
-export type QueryListener = (sql: string, durationMs: number) => void;
+export type { QueryListener } from "./sql";
 
 export interface DbOptions {
   poolSize: number;
+  /** Told when an idle connection breaks (the pool replaces it at the next use). */
+  onIdleError?: (error: Error) => void;
   /** PostgreSQL cancels any statement that runs longer. */
   statementTimeoutMs?: number;
+  /** Whether the ledger's statements may be prepared once per connection (see Sql). */
+  preparedStatements?: boolean;
   onQuery?: QueryListener;
 }
 
-export function createDb(url: string, { poolSize, statementTimeoutMs, onQuery }: DbOptions): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize, statement_timeout: statementTimeoutMs });
-  if (!onQuery) return new PrismaClient({ adapter });
-  const db = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
-  db.$on("query", (event) => onQuery(event.query, event.duration));
-  return db as unknown as Db;
+/** Prisma, and the ledger's own statements, on one pool of connections. */
+export interface Database {
+  db: Db;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+export function createDatabase(
+  url: string,
+  { poolSize, statementTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
+): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, statement_timeout: statementTimeoutMs });
+  pool.on("error", onIdleError);
+  const adapter = new PrismaPg(pool);
+  const db = onQuery ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });
+  if (onQuery) {
+    (db as PrismaClient<"query">).$on("query", (event) => onQuery(event.query, event.duration, JSON.parse(event.params) as unknown[]));
+  }
+  return {
+    db: db as Db,
+    sql: new Sql(pool, { prepared: preparedStatements, onQuery }),
+    async close() {
+      await db.$disconnect();
+      await pool.end();
+    },
+  };
 }

@@ -23,6 +23,7 @@ const BATCH = 1000;
 export class EventHub {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   private following?: Promise<void>;
+  private readonly ready = new Map<string, number>();
   private cursor = 0;
   /** Seqs skipped over, with when they were first missed. */
   private readonly gaps = new Map<number, number>();
@@ -32,23 +33,32 @@ export class EventHub {
     private readonly options: { source: string; currencies: Currencies; log: Logger; pollIntervalMs: number; gapTimeoutMs: number },
   ) {}
 
-  /** Events about one account written from now on, in order. */
+  /**
+   * Events about one account written from now on (past the outbox's last seq
+   * once listening), in order. Resolves once that point is fixed.
+   */
   async events(accountId: string): Promise<AsyncIterableIterator<CloudEvent>> {
+    const account = accountId.toLowerCase();
     let from = Infinity;
-    const events = mapIterator(on(this.emitter, accountId.toLowerCase()), async ([seq, event]) => (seq > from ? (event as CloudEvent) : undefined));
+    const listening = on(this.emitter, account);
     try {
       await this.follow();
       from = await this.lastSeq();
     } catch (error) {
-      await events.return?.();
+      await listening.return?.();
       throw error;
     }
-    return events;
+    this.ready.set(account, this.subscribers(account) + 1);
+    return mapIterator(
+      listening,
+      async ([seq, event]) => (seq > from ? (event as CloudEvent) : undefined),
+      () => this.ready.set(account, this.subscribers(account) - 1),
+    );
   }
 
-  /** How many subscriptions listen to an account's events in this process. */
+  /** How many subscriptions of this process receive an account's events (their starting point fixed). */
   subscribers(accountId: string): number {
-    return this.emitter.listenerCount(accountId.toLowerCase());
+    return this.ready.get(accountId.toLowerCase()) ?? 0;
   }
 
   private async lastSeq(): Promise<number> {
@@ -61,8 +71,12 @@ export class EventHub {
     this.following ??= (async () => {
       this.cursor = await this.lastSeq();
       this.gaps.clear();
-      void this.poll();
-    })();
+      // Started once the first listener is in place: it stops when there is none.
+      setImmediate(() => void this.poll());
+    })().catch((error: unknown) => {
+      this.following = undefined;
+      throw error;
+    });
     return this.following;
   }
 
@@ -94,7 +108,7 @@ export class EventHub {
       for (let missing = this.cursor + 1; missing < seq; missing++) this.gaps.set(missing, Date.now());
       this.cursor = Math.max(this.cursor, seq);
     }
-    const wanted = rows.filter((row) => this.subscribers(row.subject) > 0).map((row) => row.seq);
+    const wanted = rows.filter((row) => this.emitter.listenerCount(row.subject) > 0).map((row) => row.seq);
     if (wanted.length === 0) return rows.length === BATCH;
     const events = await this.pool.query<EventRow & { seq: string }>(
       `SELECT o.seq, ${EVENT_COLUMNS} FROM outbox o ${EVENT_JOINS} WHERE o.seq = ANY($1::bigint[]) ORDER BY o.seq`,
@@ -111,7 +125,8 @@ export class EventHub {
  * while a next() waits for a value: a subscriber that goes away stops
  * listening then, not at the account's next event.
  */
-export function mapIterator<S, T>(source: AsyncIterator<S>, map: (value: S) => Promise<T | undefined>): AsyncIterableIterator<T> {
+export function mapIterator<S, T>(source: AsyncIterator<S>, map: (value: S) => Promise<T | undefined>, onReturn?: () => void): AsyncIterableIterator<T> {
+  let returned = false;
   return {
     async next() {
       for (;;) {
@@ -122,6 +137,8 @@ export function mapIterator<S, T>(source: AsyncIterator<S>, map: (value: S) => P
       }
     },
     async return() {
+      if (!returned) onReturn?.();
+      returned = true;
       await source.return?.();
       return { done: true, value: undefined };
     },

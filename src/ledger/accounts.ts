@@ -1,6 +1,8 @@
 import { v7 as uuidv7 } from "uuid";
+import { Prisma } from "../db/generated/prisma/client";
 import type { Account, AccountStatus, AccountType, Transaction } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
+import type { Sql } from "../db/sql";
 import { generateAccountNumber } from "./accountNumber";
 import type { AccountDirectory } from "./accountDirectory";
 import type { Currencies } from "./currencies";
@@ -73,6 +75,7 @@ const MAX_NUMBER_DRAWS = 5;
 export class Accounts {
   constructor(
     private readonly db: Db,
+    private readonly sql: Sql,
     private readonly currencies: Currencies,
     private readonly directory: AccountDirectory,
   ) {}
@@ -114,7 +117,7 @@ export class Accounts {
       const accountNumber = input.accountNumber ?? generateAccountNumber();
       const stored: StoredResult = { accountId, transactionIds: deposit > 0n ? [transactionId] : [] };
       try {
-        const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+        const rows = await this.sql.query(Prisma.sql`
           WITH account AS (
             INSERT INTO accounts (id, account_number, owner_id, customer_name, type, currency, balance, version)
             VALUES (${accountId}::uuid, ${accountNumber}, ${input.ownerId ?? null}, ${customerName},
@@ -131,7 +134,7 @@ export class Accounts {
               FROM account
           )
           SELECT ${selectAccount("account")}, ${selectTransaction("posting")}
-            FROM account LEFT JOIN posting ON true`;
+            FROM account LEFT JOIN posting ON true`);
         this.directory.remember(accountId, { accountNumber, currency, ownerId: input.ownerId ?? null });
         const transaction = rows[0].t_id ? pickTransaction(rows[0]) : null;
         return { outcome: "OpenAccountSuccess", account: pickAccount(rows[0]), transaction, replayed: false };
@@ -160,14 +163,14 @@ export class Accounts {
     if (!check.ok) return fail.validation(check.list);
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
 
-    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+    const rows = await this.sql.query(Prisma.sql`
       UPDATE accounts a
          SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
              type = COALESCE(${input.type ?? null}::"AccountType", type),
              status = COALESCE(${input.status ?? null}::"AccountStatus", status),
              version = version + 1, updated_at = now()
        WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
-      RETURNING ${selectAccount("a")}`;
+      RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
     const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
     // Versions only grow: a version that did not match cannot match now.
@@ -177,11 +180,11 @@ export class Accounts {
 
   async close(input: { accountId: string; expectedVersion: number }): Promise<CloseAccountResult> {
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
-    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+    const rows = await this.sql.query(Prisma.sql`
       UPDATE accounts a
          SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = now()
        WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
-      RETURNING ${selectAccount("a")}`;
+      RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
     const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
     if (unchanged !== "balance") return unchanged;

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { Sql } from "../db/sql";
 import { AccountDirectory } from "./accountDirectory";
 import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
@@ -20,17 +21,17 @@ export class Ledger {
     readonly reversals: Reversals,
   ) {}
 
-  static async create(db: Db): Promise<Ledger> {
+  static async create(db: Db, sql: Sql): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
     return new Ledger(
       db,
       currencies,
       directory,
-      new Accounts(db, currencies, directory),
-      new Postings(db, currencies, directory),
-      new History(db),
-      new Reversals(db, currencies),
+      new Accounts(db, sql, currencies, directory),
+      new Postings(db, sql, currencies, directory),
+      new History(db, sql),
+      new Reversals(db, sql, currencies),
     );
   }
 }

@@ -1,6 +1,8 @@
 import { v7 as uuidv7 } from "uuid";
+import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
+import type { Sql } from "../db/sql";
 import type { AccountDirectory } from "./accountDirectory";
 import { canSee, type Caller } from "./caller";
 import type { Currencies } from "./currencies";
@@ -81,6 +83,7 @@ export type TransferResult = TransferSuccess | PostingFailure | CurrencyMismatch
 export class Postings {
   constructor(
     private readonly db: Db,
+    private readonly sql: Sql,
     private readonly currencies: Currencies,
     private readonly directory: AccountDirectory,
   ) {}
@@ -119,7 +122,7 @@ export class Postings {
     return runIdempotent(this.db, claim, async () => {
       const transactionId = uuidv7();
       const stored: StoredResult = { accountId: input.accountId, transactionIds: [transactionId] };
-      const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+      const rows = await this.sql.query(Prisma.sql`
         WITH account AS (
           UPDATE accounts
              SET balance = balance + ${delta}, version = version + 1, updated_at = now()
@@ -141,7 +144,7 @@ export class Postings {
           SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
             FROM posting
         )
-        SELECT ${selectAccount("account")}, ${selectTransaction("posting")} FROM account, posting`;
+        SELECT ${selectAccount("account")}, ${selectTransaction("posting")} FROM account, posting`);
       if (rows.length === 0) return this.whyNotPosted(input.accountId, type, amount, expected);
       return { outcome: "PostingSuccess", account: pickAccount(rows[0]), transaction: pickTransaction(rows[0]), replayed: false };
     }, (result) => this.replayPosting(result), input.reference);
@@ -190,7 +193,7 @@ export class Postings {
       const creditId = uuidv7();
       const stored: StoredResult = { transferId, transactionIds: [debitId, creditId] };
       // move_funds (a migration) locks both rows in id order, checks and moves the money.
-      const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+      const rows = await this.sql.query(Prisma.sql`
         WITH moved AS (
           SELECT * FROM move_funds(${from}::uuid, ${to}::uuid, ${amount}, ${expectedFrom}::int, ${expectedTo}::int)
         ), legs AS (
@@ -210,7 +213,7 @@ export class Postings {
            WHERE EXISTS (SELECT 1 FROM moved)
         )
         SELECT ${selectAccount("moved")}, ${selectTransaction("legs")}
-          FROM moved JOIN legs ON legs.account_id = moved.id`;
+          FROM moved JOIN legs ON legs.account_id = moved.id`);
       if (rows.length === 0) return this.whyNotTransferred(input, amount);
       const legs = rows.map((row) => ({ account: pickAccount(row), transaction: pickTransaction(row) }));
       const debit = legs.find((leg) => leg.transaction.type === "DEBIT")!;

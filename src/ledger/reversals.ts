@@ -1,6 +1,8 @@
 import { v7 as uuidv7 } from "uuid";
+import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
+import type { Sql } from "../db/sql";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
 import type {
@@ -62,6 +64,7 @@ export type UpdateTransactionResult =
 export class Reversals {
   constructor(
     private readonly db: Db,
+    private readonly sql: Sql,
     private readonly currencies: Currencies,
   ) {}
 
@@ -85,7 +88,7 @@ export class Reversals {
     const result = await runIdempotent(this.db, claim, async () => {
       // Up to two reversal postings (a transfer's legs); their ids are handed out in the order of the originals.
       const reversalIds = [uuidv7(), uuidv7()];
-      const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+      const rows = await this.sql.query(Prisma.sql`
         WITH reversed AS (
           SELECT r.*, row_number() OVER (ORDER BY r.original_id) AS n FROM reverse_postings(${input.transactionId}::uuid) r
         ), reversal AS (
@@ -103,7 +106,7 @@ export class Reversals {
         )
         SELECT ${selectAccount(`(r."account")`)}, ${selectTransaction("reversal")}
           FROM reversed r JOIN reversal ON reversal.reversal_of_id = r.original_id
-         WHERE r.original_id = ${input.transactionId}::uuid`;
+         WHERE r.original_id = ${input.transactionId}::uuid`);
       if (rows.length === 0) return this.whyNotReversed(input.transactionId);
       const reversal = pickTransaction(rows[0]);
       const original = await this.db.transaction.findUniqueOrThrow({ where: { id: input.transactionId } });
@@ -124,12 +127,12 @@ export class Reversals {
     if (!check.ok) return fail.validation(check.list);
     if (!isUuid(input.transactionId)) return fail.transactionNotFound(input.transactionId);
 
-    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
+    const rows = await this.sql.query(Prisma.sql`
       UPDATE transactions t
          SET description = CASE WHEN ${input.description !== undefined} THEN ${input.description ?? null} ELSE description END,
              metadata = CASE WHEN ${input.metadata !== undefined} THEN ${jsonParam(input.metadata)}::jsonb ELSE metadata END
        WHERE id = ${input.transactionId}::uuid
-      RETURNING ${selectTransaction("t")}`;
+      RETURNING ${selectTransaction("t")}`);
     if (rows.length === 0) return fail.transactionNotFound(input.transactionId);
     return { outcome: "UpdateTransactionSuccess", transaction: pickTransaction(rows[0]) };
   }

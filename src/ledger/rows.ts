@@ -48,8 +48,16 @@ function select(columns: Record<string, string>, alias: string, prefix: string):
   );
 }
 
+/** Money columns: node-postgres hands int8 over as a string, the models hold a bigint. */
+const MONEY = new Set(["balance", "amount", "balanceAfter"]);
+
 function pick<T>(columns: Record<string, string>, row: Record<string, unknown>, prefix: string): T {
-  return Object.fromEntries(Object.keys(columns).map((field) => [field, row[prefix + field]])) as T;
+  return Object.fromEntries(
+    Object.keys(columns).map((field) => {
+      const value = row[prefix + field];
+      return [field, MONEY.has(field) && typeof value === "string" ? BigInt(value) : value];
+    }),
+  ) as T;
 }
 
 export const selectAccount = (alias: string, prefix = "a_") => select(accountColumns, alias, prefix);

@@ -1,3 +1,5 @@
+import { DatabaseError } from "pg";
+
 /** What PostgreSQL said, as Prisma's driver adapter passes it on. */
 interface DriverCause {
   originalCode?: string;
@@ -9,14 +11,15 @@ function cause(error: unknown): DriverCause | undefined {
   return meta?.driverAdapterError?.cause;
 }
 
-/** The SQLSTATE of a failed statement, e.g. "23505". */
+/** The SQLSTATE of a failed statement, e.g. "23505", whether it came through Prisma or straight from node-postgres. */
 export function sqlState(error: unknown): string | undefined {
-  return cause(error)?.originalCode;
+  return error instanceof DatabaseError ? error.code : cause(error)?.originalCode;
 }
 
 /** The name of the unique index a statement collided with. */
 export function uniqueViolation(error: unknown): string | undefined {
-  return sqlState(error) === "23505" ? cause(error)?.constraint?.index : undefined;
+  if (sqlState(error) !== "23505") return undefined;
+  return error instanceof DatabaseError ? error.constraint : cause(error)?.constraint?.index;
 }
 
 /** Deadlocks and serialization failures: the statement did nothing and may simply run again. */
