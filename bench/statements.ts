@@ -43,8 +43,8 @@ const writesPostings = (statement: Statement) => /INSERT INTO transactions/.test
 /** Quoted as an untyped literal, as the driver sends an untyped parameter; a ":" escaped so pgbench sees no variable in it. */
 function literal(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  const text = (typeof value === "string" ? value : JSON.stringify(value)).replace(/'/g, "''");
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  const text = (typeof value === "string" ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value)).replace(/'/g, "''");
   if (!/[:\\]/.test(text)) return `'${text}'`;
   return `E'${text.replace(/\\/g, "\\\\").replace(/:/g, "\\x3a")}'`;
 }

@@ -5,6 +5,7 @@ import {
   AccountByNumberDocument,
   AccountLookupDocument,
   AccountsDocument,
+  AccountHistoryPageDocument,
   AccountsWithHistoryDocument,
   CloseAccountDocument,
   CreditDocument,
@@ -726,5 +727,17 @@ describe("DataLoader batching", () => {
     expect(big.statements.length).toBeLessThanOrEqual(4);
     expect(big.statements.filter((sql) => /\btransactions\b/.test(sql))).toHaveLength(1);
     expect(big.statements.length).toBe(small.statements.length);
+  });
+
+  test("an account with a page of its history is read in one statement", async () => {
+    const { ids } = await accountsWithHistory(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const start = debugServer.logs.length;
+    const { account } = await debugServer.query(AccountHistoryPageDocument, { id: ids[0], first: 2 });
+    const statements = debugServer.logs.slice(start).filter((line) => line.msg === "sql");
+    expect(account?.transactions.edges.map((e) => e.node.type)).toEqual(["CREDIT", "CREDIT"]);
+    expect(account?.transactions.pageInfo.hasNextPage).toBe(true);
+    expect(statements).toHaveLength(1);
+    expect(String(statements[0].sql)).toMatch(/FROM accounts a LEFT JOIN \(SELECT/);
   });
 });

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { stringify } from "safe-stable-stringify";
 import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
@@ -27,20 +28,23 @@ function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>, c
   }, { cache });
 }
 
+/** The same page of the same account, however its request was spelled (key order, absent and undefined fields). */
+const historyKey = ({ accountId, request }: { accountId: string; request: HistoryRequest }) => stringify([accountId.toLowerCase(), request])!;
+
 /**
  * Per-request batching: each level of a query costs one statement, however
  * many rows it has. `cache: false` batches without remembering answers, for
  * contexts that outlive a request (subscriptions).
  */
 export function createLoaders(ledger: Ledger, { cache = true } = {}) {
-  const { db } = ledger;
+  const { lookups } = ledger;
   return {
-    account: byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids } } }), cache),
+    account: byId<Account>((ids) => lookups.accounts(ids), cache),
     /** An account's number, currency and owner: kept by the ledger across requests, so usually no statement at all. */
     facts: new DataLoader<string, AccountFacts | undefined>((ids) => ledger.directory.findMany(ids), { cache }),
-    transaction: byId<Transaction>((ids) => db.transaction.findMany({ where: { id: { in: ids } } }), cache),
+    transaction: byId<Transaction>((ids) => lookups.transactions(ids), cache),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
-      const rows = await db.transaction.findMany({ where: { reversalOfId: { in: [...ids] } } });
+      const rows = await lookups.reversalsOf(ids);
       return ids.map((id) => rows.find((row) => row.reversalOfId === id) ?? null);
     }, { cache }),
     // Keyed by account and page request; one statement per distinct page request.
@@ -48,7 +52,7 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
       async (keys) => {
         const groups = new Map<string, { request: HistoryRequest; indexes: number[] }>();
         keys.forEach((key, index) => {
-          const group = JSON.stringify(key.request);
+          const group = stringify(key.request)!;
           const entry = groups.get(group) ?? { request: key.request, indexes: [] };
           entry.indexes.push(index);
           groups.set(group, entry);
@@ -66,7 +70,7 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
         );
         return pages;
       },
-      { cacheKeyFn: (key) => JSON.stringify([key.accountId, key.request]), cache },
+      { cacheKeyFn: historyKey, cache },
     ),
   };
 }

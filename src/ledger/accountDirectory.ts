@@ -22,6 +22,11 @@ export class AccountDirectory {
 
   constructor(private readonly db: Db) {}
 
+  /** The facts if this process knows them already (as it does for every account it has served lately). */
+  known(accountId: string): AccountFacts | undefined {
+    return this.facts.get(accountId.toLowerCase());
+  }
+
   async find(accountId: string): Promise<AccountFacts | undefined> {
     return (await this.findMany([accountId]))[0];
   }

@@ -2,7 +2,7 @@ import { Prisma } from "../db/generated/prisma/client";
 import type { Account, AccountStatus, AccountType, Transaction, TransactionKind, TransactionStatus, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
-import { pickTransaction, selectTransaction } from "./rows";
+import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 import { isUuid } from "./validation";
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -122,6 +122,13 @@ export function historyStatement(accountIds: readonly string[], request: History
   return Prisma.sql`SELECT ${selectTransaction("t")} FROM (${Prisma.join(pages, " UNION ALL ")}) t`;
 }
 
+/**
+ * A filter on type, kind or status is planned with its values each time: how
+ * selective it is on these accounts decides the plan. Without one the plan is
+ * always the index walk, and the statement can be prepared.
+ */
+const preparable = ({ filter }: HistoryRequest) => !(filter?.type || filter?.kind || filter?.status);
+
 export class History {
   constructor(
     private readonly db: Db,
@@ -155,8 +162,7 @@ export class History {
   async transactions(accountIds: readonly string[], request: HistoryRequest): Promise<Page<Transaction>[]> {
     const size = pageSize(request.first);
     const statement = historyStatement(accountIds, request);
-    // Planned with its values each time: the plan depends on the accounts' own statistics.
-    const rows = statement ? await this.sql.query(statement, { prepare: false }) : [];
+    const rows = statement ? await this.sql.query(statement, { prepare: preparable(request) }) : [];
     const byAccount = new Map<string, Transaction[]>();
     for (const row of rows) {
       const transaction = pickTransaction(row);
@@ -165,5 +171,19 @@ export class History {
       byAccount.set(transaction.accountId, list);
     }
     return accountIds.map((id) => toPage(byAccount.get(id.toLowerCase()) ?? [], size, request.after));
+  }
+
+  /** An account and a page of its history, in one statement (the common read: the account with its latest postings). */
+  async accountWithHistory(accountId: string, request: HistoryRequest): Promise<{ account: Account; page: Page<Transaction> } | undefined> {
+    const size = pageSize(request.first);
+    const history = historyStatement([accountId], request);
+    if (!history) return undefined;
+    const rows = await this.sql.query(
+      Prisma.sql`SELECT ${selectAccount("a")}, page.* FROM accounts a LEFT JOIN (${history}) page ON true WHERE a.id = ${accountId}::uuid`,
+      { prepare: preparable(request) },
+    );
+    if (rows.length === 0) return undefined;
+    const postings = rows.filter((row) => row.t_id !== null).map((row) => pickTransaction(row));
+    return { account: pickAccount(rows[0]), page: toPage(postings, size, request.after) };
   }
 }

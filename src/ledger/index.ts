@@ -4,6 +4,7 @@ import { AccountDirectory } from "./accountDirectory";
 import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
 import { History } from "./history";
+import { Lookups } from "./lookups";
 import { Postings } from "./postings";
 import { Reversals } from "./reversals";
 
@@ -19,6 +20,7 @@ export class Ledger {
     readonly postings: Postings,
     readonly history: History,
     readonly reversals: Reversals,
+    readonly lookups: Lookups,
   ) {}
 
   static async create(db: Db, sql: Sql): Promise<Ledger> {
@@ -32,6 +34,7 @@ export class Ledger {
       new Postings(db, sql, currencies, directory),
       new History(db, sql),
       new Reversals(db, sql, currencies),
+      new Lookups(sql),
     );
   }
 }

@@ -1,8 +1,9 @@
-import { GraphQLError } from "graphql";
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { GraphQLError, type GraphQLResolveInfo } from "graphql";
+import { parseResolveInfo, type ResolveTree } from "graphql-parse-resolve-info";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow } from "../../db/generated/prisma/client";
 import { canSee, ownerScope } from "../../ledger/caller";
-import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
+import { DEFAULT_PAGE_SIZE, PageRequestError, type HistoryRequest } from "../../ledger/history";
 import { toConnection } from "../connections";
 import type { Context } from "../context";
 import { AccountFilter, TransactionFilter } from "../filters";
@@ -14,16 +15,34 @@ export class AccountResolver {
   @Query(() => Account, { nullable: true, description: "Look an account up by id or by account number (exactly one)." })
   async account(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg("id", () => ID, { nullable: true }) id?: string,
     @Arg("accountNumber", () => String, { nullable: true }) accountNumber?: string,
   ): Promise<AccountRow | null> {
     if ((id == null) === (accountNumber == null)) {
       throw new GraphQLError("give exactly one of id and accountNumber", { extensions: { code: "BAD_USER_INPUT" } });
     }
+    const history = id != null ? historyAsked(info) : undefined;
+    if (history) {
+      const found = await this.withHistory(ctx, id!, history).catch((error: unknown) => {
+        // A page it cannot serve is the history field's error to report, not the account's.
+        if (error instanceof PageRequestError) return undefined;
+        throw error;
+      });
+      if (found !== undefined) return found;
+    }
     const account =
       id != null ? await ctx.loaders.account.load(id) : await ctx.ledger.db.account.findUnique({ where: { accountNumber: accountNumber! } });
     // Somebody else's account looks like no account at all.
     return account && canSee(ctx.caller, account.ownerId) ? account : null;
+  }
+
+  /** The account and the page of history the query asks for, read together; the page waits in the loader. */
+  private async withHistory(ctx: Context, id: string, request: HistoryRequest): Promise<AccountRow | null> {
+    const found = await ctx.ledger.history.accountWithHistory(id, request);
+    if (!found || !canSee(ctx.caller, found.account.ownerId)) return null;
+    ctx.loaders.history.prime({ accountId: id, request }, found.page);
+    return found.account;
   }
 
   @Query(() => AccountConnection)
@@ -51,4 +70,10 @@ export class AccountResolver {
   ) {
     return toConnection(await ctx.loaders.history.load({ accountId: account.id, request: { first, after, filter } }));
   }
+}
+
+/** The page of `transactions` a query asks of the account it looks up, when it asks for exactly one. */
+function historyAsked(info: GraphQLResolveInfo): HistoryRequest | undefined {
+  const fields = Object.values((parseResolveInfo(info) as ResolveTree).fieldsByTypeName.Account ?? {}).filter((f) => f.name === "transactions");
+  return fields.length === 1 ? (fields[0].args as HistoryRequest) : undefined;
 }
