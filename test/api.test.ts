@@ -6,6 +6,8 @@ import {
   AccountLookupDocument,
   AccountsDocument,
   AccountHistoryPageDocument,
+  AccountHistoryInFragmentDocument,
+  AccountHistoryIncludedDocument,
   AccountsWithHistoryDocument,
   CloseAccountDocument,
   CreditDocument,
@@ -738,6 +740,27 @@ describe("DataLoader batching", () => {
     expect(account?.transactions.edges.map((e) => e.node.type)).toEqual(["CREDIT", "CREDIT"]);
     expect(account?.transactions.pageInfo.hasNextPage).toBe(true);
     expect(statements).toHaveLength(1);
-    expect(String(statements[0].sql)).toMatch(/FROM accounts a LEFT JOIN \(SELECT/);
+    expect(String(statements[0].sql)).toMatch(/FROM accounts a WHERE [\s\S]+UNION ALL[\s\S]+FROM transactions t/);
+  });
+
+  test("the history page is looked ahead through fragments, not behind directives", async () => {
+    const { ids } = await accountsWithHistory(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const statementsOf = async <T>(run: () => Promise<T>) => {
+      const start = debugServer.logs.length;
+      const data = await run();
+      return { data, statements: debugServer.logs.slice(start).filter((line) => line.msg === "sql").length };
+    };
+    const plain = await statementsOf(() => debugServer.query(AccountHistoryPageDocument, { id: ids[0], first: 2 }));
+    const fragment = await statementsOf(() => debugServer.query(AccountHistoryInFragmentDocument, { id: ids[0], first: 2 }));
+    const included = await statementsOf(() => debugServer.query(AccountHistoryIncludedDocument, { id: ids[0], first: 2, withHistory: true }));
+    const excluded = await statementsOf(() => debugServer.query(AccountHistoryIncludedDocument, { id: ids[0], first: 2, withHistory: false }));
+    const pageOf = (data: { account?: { transactions?: { edges: Array<{ cursor: string; node: { id: string } }> } } | null }) =>
+      data.account?.transactions?.edges.map((e) => [e.cursor, e.node.id]);
+    expect(pageOf(plain.data)).toHaveLength(2);
+    expect(pageOf(fragment.data)).toEqual(pageOf(plain.data));
+    expect(pageOf(included.data)).toEqual(pageOf(plain.data));
+    expect(excluded.data.account).toEqual({ id: ids[0] });
+    expect([fragment.statements, included.statements, excluded.statements]).toEqual([1, 2, 1]);
   });
 });

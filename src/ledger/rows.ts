@@ -40,27 +40,46 @@ const transactionColumns: Record<keyof Transaction, string> = {
   createdAt: "created_at",
 };
 
-function select(columns: Record<string, string>, alias: string, prefix: string): Prisma.Sql {
-  return Prisma.raw(
-    Object.entries(columns)
-      .map(([field, column]) => `${alias}."${column}" AS "${prefix}${field}"`)
-      .join(", "),
-  );
-}
-
 /** Money columns: node-postgres hands int8 over as a string, the models hold a bigint. */
 const MONEY = new Set(["balance", "amount", "balanceAfter"]);
 
-function pick<T>(columns: Record<string, string>, row: Record<string, unknown>, prefix: string): T {
-  return Object.fromEntries(
-    Object.keys(columns).map((field) => {
-      const value = row[prefix + field];
-      return [field, MONEY.has(field) && typeof value === "string" ? BigInt(value) : value];
-    }),
-  ) as T;
+/**
+ * A model's column lists and row reader, built once: the history read runs
+ * them for every row of every page.
+ */
+function model<T>(columns: Record<string, string>, prefix: string) {
+  const fields = Object.keys(columns);
+  const keys = fields.map((field) => prefix + field);
+  const money = fields.map((field) => MONEY.has(field));
+  const lists = new Map<string, Prisma.Sql>();
+  return {
+    select(alias: string): Prisma.Sql {
+      let list = lists.get(alias);
+      if (!list) {
+        list = Prisma.raw(fields.map((field, i) => `${alias}."${columns[field]}" AS "${keys[i]}"`).join(", "));
+        lists.set(alias, list);
+      }
+      return list;
+    },
+    /** The same columns, all NULL: a UNION branch that carries the other model. */
+    nulls: Prisma.raw(keys.map((key) => `NULL AS "${key}"`).join(", ")),
+    pick(row: Record<string, unknown>): T {
+      const picked: Record<string, unknown> = {};
+      for (let i = 0; i < fields.length; i++) {
+        const value = row[keys[i]];
+        picked[fields[i]] = money[i] && typeof value === "string" ? BigInt(value) : value;
+      }
+      return picked as T;
+    },
+  };
 }
 
-export const selectAccount = (alias: string, prefix = "a_") => select(accountColumns, alias, prefix);
-export const selectTransaction = (alias: string, prefix = "t_") => select(transactionColumns, alias, prefix);
-export const pickAccount = (row: Record<string, unknown>, prefix = "a_") => pick<Account>(accountColumns, row, prefix);
-export const pickTransaction = (row: Record<string, unknown>, prefix = "t_") => pick<Transaction>(transactionColumns, row, prefix);
+const account = model<Account>(accountColumns, "a_");
+const transaction = model<Transaction>(transactionColumns, "t_");
+
+export const selectAccount = account.select;
+export const selectTransaction = transaction.select;
+export const accountNulls = account.nulls;
+export const transactionNulls = transaction.nulls;
+export const pickAccount = account.pick;
+export const pickTransaction = transaction.pick;

@@ -1,5 +1,13 @@
-import { GraphQLError, type GraphQLResolveInfo } from "graphql";
-import { parseResolveInfo, type ResolveTree } from "graphql-parse-resolve-info";
+import {
+  getArgumentValues,
+  getNamedType,
+  GraphQLError,
+  Kind,
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow } from "../../db/generated/prisma/client";
 import { canSee, ownerScope } from "../../ledger/caller";
@@ -72,8 +80,39 @@ export class AccountResolver {
   }
 }
 
+/**
+ * The `transactions` fields selected on each looked-up account, found once
+ * per parsed query: Apollo keeps parsed documents, so the same query brings
+ * the same field node back. A directive on the way makes the selection depend
+ * on variables; then there is no looking ahead.
+ */
+const historySelections = new WeakMap<FieldNode, readonly FieldNode[]>();
+
+function transactionsFields(selectionSet: SelectionSetNode, fragments: GraphQLResolveInfo["fragments"]): FieldNode[] | undefined {
+  const found: FieldNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.directives?.length) return undefined;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === "transactions") found.push(selection);
+      continue;
+    }
+    const inner = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments[selection.name.value]?.selectionSet;
+    const more = inner && transactionsFields(inner, fragments);
+    if (!more) return undefined;
+    found.push(...more);
+  }
+  return found;
+}
+
 /** The page of `transactions` a query asks of the account it looks up, when it asks for exactly one. */
 function historyAsked(info: GraphQLResolveInfo): HistoryRequest | undefined {
-  const fields = Object.values((parseResolveInfo(info) as ResolveTree).fieldsByTypeName.Account ?? {}).filter((f) => f.name === "transactions");
-  return fields.length === 1 ? (fields[0].args as HistoryRequest) : undefined;
+  const [node] = info.fieldNodes;
+  let fields = historySelections.get(node);
+  if (!fields) {
+    fields = (info.fieldNodes.length === 1 && node.selectionSet && transactionsFields(node.selectionSet, info.fragments)) || [];
+    historySelections.set(node, fields);
+  }
+  if (fields.length !== 1) return undefined;
+  const definition = (getNamedType(info.returnType) as GraphQLObjectType).getFields().transactions;
+  return getArgumentValues(definition, fields[0], info.variableValues) as HistoryRequest;
 }
