@@ -7,6 +7,7 @@ import { AMOUNT, SEED } from "./database";
 import { total, type Measurement } from "./measurement";
 import type { Options } from "./options";
 import type { Scenario } from "./scenarios";
+import { startNodeOptions } from "./serverProcess";
 
 export interface Row {
   scenario: Scenario;
@@ -226,7 +227,7 @@ function describeSettings(options: Options): string {
     options.warmup > 0
       ? `- before the first run the server was primed with one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts (its account cache filled, as after a while in service)`
       : "- no priming of the server's account cache (no warm-up)",
-    `- server: its own process, DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, an HS256 bearer token on every request, no rate limit`,
+    `- server: its own process, node ${startNodeOptions().join(" ")} (as npm start), DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, an HS256 bearer token on every request, no rate limit`,
     `- D: pgbench -n -M prepared -c <conns> -j min(<conns>, ${os.availableParallelism()}) -T ${options.duration}, scripts made from the statements the ledger sent (bench/statements.ts)`,
     `- seed: ${SEED.accounts.toLocaleString("en")} USD accounts; 1..${SEED.historyAccounts} with ${SEED.historyDepth} postings, the others 1; debits and transfers of ${AMOUNT}`,
   ].join("\n");

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { signToken } from "../src/auth";
+import { PROJECT_ROOT } from "../src/paths";
 
 export interface BenchServer {
   url: string;
@@ -20,6 +21,12 @@ export interface BenchServerOptions {
   logLevel: string;
   /** When set, `node --cpu-prof` writes the server's profile to this file as it exits. */
   profileFile?: string;
+}
+
+/** The node options `npm start` runs the server with (its memory settings), so the benchmark measures that runtime. */
+export function startNodeOptions(): string[] {
+  const start: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).scripts.start;
+  return /\bnode((?: --\S+)*) /.exec(start)?.[1].trim().split(" ").filter(Boolean) ?? [];
 }
 
 /** A grace period for requests in flight, then SIGKILL. */
@@ -41,9 +48,11 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       RATE_LIMIT_MUTATIONS_PER_SECOND: "0",
     },
     stdio: ["ignore", log, log, "ipc"],
-    execArgv: options.profileFile
-      ? ["--cpu-prof", "--cpu-prof-dir", path.dirname(options.profileFile), "--cpu-prof-name", path.basename(options.profileFile)]
-      : [],
+    execArgv: startNodeOptions().concat(
+      options.profileFile
+        ? ["--cpu-prof", "--cpu-prof-dir", path.dirname(options.profileFile), "--cpu-prof-name", path.basename(options.profileFile)]
+        : [],
+    ),
   });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from "jose";
@@ -15,6 +14,7 @@ import { AccountBalanceDocument, CreditDocument, OpenAccountDocument } from "./g
 import { openAccount } from "./support/flows";
 import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { databaseDigest } from "./support/ledgerInvariant";
+import { tempDir } from "./support/tempDir";
 
 /*
  * Bearer JWTs: HS256 with AUTH_JWT_SECRET, RS256/ES256 against a JWKS. A
@@ -197,7 +197,7 @@ describe("npm run token", () => {
   });
 
   test("without AUTH_JWT_SECRET it signs with the embedded database's per-start secret", async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), "solvent-token-"));
+    const dataDir = tempDir("token");
     writeFileSync(path.join(dataDir, "development-jwt-secret"), SECRET);
     const jwt = await token(["--role", "teller", "--sub", "tina"], { SOLVENT_DATA_DIR: dataDir });
     expect((await server.withAuthorization(`Bearer ${jwt}`).request(AccountBalanceDocument, { id: randomUUID() })).status).toBe(200);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { buildSchema, findBreakingChanges } from "graphql";
 import { createSchema } from "../src/graphql/schema";
 import { PROJECT_ROOT } from "../src/paths";
+import { tempDir } from "./support/tempDir";
 
 /*
  * test/contract.graphql is a copy of the public contract (../shared/api/contract.graphql
@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from "../src/paths";
 const committed = () => readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8");
 
 test("the committed schema.graphql is what the code emits", async () => {
-  const emitted = path.join(mkdtempSync(path.join(tmpdir(), "solvent-schema-")), "schema.graphql");
+  const emitted = path.join(tempDir("schema"), "schema.graphql");
   await createSchema(emitted);
   expect(readFileSync(emitted, "utf8")).toBe(committed());
 });

@@ -1,17 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { print } from "graphql";
 import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
 import { PROJECT_ROOT } from "../src/paths";
+import { tempDir } from "./support/tempDir";
 
 /*
  * The `npm start` path: the built server as its own process, with no
  * DATABASE_URL, on an embedded database in a folder of its own. `npm test`
  * builds dist/ before jest runs.
  */
-const dataDir = mkdtempSync(path.join(tmpdir(), "solvent-embedded-"));
+const dataDir = tempDir("embedded");
 
 async function start(): Promise<{ child: ChildProcess; url: string; token: string; output: string[] }> {
   const output: string[] = [];

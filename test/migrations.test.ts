@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { applyMigrations, pendingSchemaChange, readMigrations } from "../src/db/migrations";
 import { PROJECT_ROOT } from "../src/paths";
 import { testDatabaseUrl } from "./support/harness";
+import { tempDir } from "./support/tempDir";
 import pg from "pg";
 
 /*
@@ -17,7 +17,7 @@ test("prisma/migrations produce exactly the datamodel of schema.prisma", async (
 
 test("the drift check notices a datamodel the migrations do not build", async () => {
   // A migrations folder with no migrations in it: everything in schema.prisma is missing.
-  const empty = mkdtempSync(path.join(tmpdir(), "solvent-migrations-"));
+  const empty = tempDir("migrations");
   copyFileSync(path.join(PROJECT_ROOT, "prisma", "migrations", "migration_lock.toml"), path.join(empty, "migration_lock.toml"));
   const sql = await pendingSchemaChange(testDatabaseUrl(), empty);
   expect(sql).toContain('CREATE TABLE "accounts"');
