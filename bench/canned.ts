@@ -37,6 +37,7 @@ export function cannedPosting(account: Account, fields: Partial<Transaction> = {
     id: "01a20b71-897e-7748-a777-3cb8ee908297",
     reference: null,
     accountId: account.id,
+    ownerId: account.ownerId,
     type: "DEBIT",
     kind: "WITHDRAWAL",
     amount: 1n,
@@ -58,7 +59,7 @@ const HISTORY_PAGE: Page<Transaction> = {
   nodes: Array.from({ length: DEFAULT_PAGE_SIZE }, (_, i) =>
     cannedPosting(HISTORY_ACCOUNT, { id: `01a20b71-897e-7748-a777-3cb8ee9082${String(i).padStart(2, "0")}`, accountVersion: CANNED_VERSION - i }),
   ),
-  cursors: Array.from({ length: DEFAULT_PAGE_SIZE }, (_, i) => Buffer.from(`canned cursor number ${i} of a canned history page`).toString("base64url")),
+  cursor: (i) => Buffer.from(`canned cursor number ${i} of a canned history page`).toString("base64url"),
   hasNextPage: true,
   hasPreviousPage: false,
 };

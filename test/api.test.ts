@@ -13,6 +13,8 @@ import {
   CreditDocument,
   DebitDocument,
   OpenAccountDocument,
+  PayDocument,
+  ReverseTransactionDocument,
   TransactionByIdDocument,
   TransactionByReferenceDocument,
   TransactionsDocument,
@@ -23,6 +25,7 @@ import {
   type TransferInput,
   type UpdateAccountInput,
 } from "./generated/graphql";
+import { MAX_BALANCE_MINOR } from "../src/ledger/money";
 import { credit, openAccount } from "./support/flows";
 import { key, startTestServer, type GraphQLResponse, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
@@ -411,6 +414,107 @@ describe("debit", () => {
 
 // ---------------------------------------------------------------- transfer
 
+describe("references", () => {
+  test("a reference is unique per owner: another owner may use it and learns nothing; the same owner may not, on any of its accounts", async () => {
+    const [alice, bob] = [key("alice"), key("bob")];
+    const [aliceClient, bobClient] = await Promise.all([alice, bob].map((subject) => server.as({ subject, role: "customer" })));
+    const [aliceAccount, aliceSecond, bobAccount] = await Promise.all([
+      openAccount(server, { ownerId: alice, deposit: "10.00" }),
+      openAccount(server, { ownerId: alice, deposit: "10.00" }),
+      openAccount(server, { ownerId: bob, deposit: "10.00" }),
+    ]);
+    const reference = key("invoice");
+    const debitAs = async (client: typeof aliceClient, accountId: string) =>
+      (await client.query(DebitDocument, { input: { accountId, amount: "1.00", reference, idempotencyKey: key("ref-debit") } })).debit;
+
+    const alices = member(await debitAs(aliceClient, aliceAccount.id), "PostingSuccess").transaction;
+    const bobs = member(await debitAs(bobClient, bobAccount.id), "PostingSuccess").transaction;
+    member(await debitAs(aliceClient, aliceSecond.id), "ReferenceTaken");
+    const bobPays = await bobClient.query(PayDocument, {
+      input: { fromAccountId: bobAccount.id, toAccountId: aliceAccount.id, amount: "1.00", reference, idempotencyKey: key("ref-pay") },
+    });
+    member(bobPays.transfer, "ReferenceTaken");
+    // The scope is the account's owner, whoever posts: staff crediting Alice's account cannot reuse her reference.
+    member(await creditOf({ accountId: aliceAccount.id, amount: "1.00", reference }), "ReferenceTaken");
+    expect(await accountById(aliceSecond.id)).toMatchObject({ balance: "10.00", version: 1 });
+
+    expect((await aliceClient.query(TransactionByReferenceDocument, { reference })).transaction?.id).toBe(alices.id);
+    expect((await bobClient.query(TransactionByReferenceDocument, { reference })).transaction?.id).toBe(bobs.id);
+    const ambiguous = await server.request(TransactionByReferenceDocument, { reference });
+    expect(errorCodes(ambiguous)).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  test("accounts without an owner are the bank's: one scope for references", async () => {
+    const [first, second] = await Promise.all([openAccount(server), openAccount(server)]);
+    const reference = key("bank-ref");
+    const posted = member(await creditOf({ accountId: first.id, amount: "1.00", reference }), "PostingSuccess").transaction;
+    member(await creditOf({ accountId: second.id, amount: "1.00", reference }), "ReferenceTaken");
+    expect((await server.query(TransactionByReferenceDocument, { reference })).transaction?.id).toBe(posted.id);
+  });
+});
+
+describe("balance limit", () => {
+  /** The largest balance, in USD: 10^18 cents. */
+  const LIMIT = "10000000000000000.00";
+
+  /**
+   * Brings an account to `cents` below the limit with one deposit written as
+   * the ledger writes postings: no API credit may move that much at once.
+   */
+  async function fillUpTo(accountId: string, cents: bigint) {
+    const target = MAX_BALANCE_MINOR - cents;
+    await server.sql.query(
+      `WITH before AS (SELECT balance FROM accounts WHERE id = $1),
+            account AS (UPDATE accounts SET balance = $2, version = version + 1, updated_at = change_time(updated_at)
+                         WHERE id = $1 RETURNING id, owner_id, balance, version, updated_at)
+       INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, actor, created_at)
+       SELECT $3, id, owner_id, 'CREDIT', 'DEPOSIT', account.balance - before.balance, account.balance, version, 'balance-limit-test', updated_at
+         FROM account, before`,
+      [accountId, target.toString(), randomUUID()],
+    );
+    return accountById(accountId);
+  }
+
+  test("the ledger and the database agree on the limit", async () => {
+    const { rows } = await server.sql.query("SELECT balance_limit()::text AS limit");
+    expect(BigInt(rows[0].limit)).toBe(MAX_BALANCE_MINOR);
+  });
+
+  test("a credit past the limit is BalanceLimitExceeded and posts nothing; up to the limit exactly, it posts", async () => {
+    const account = await fillUpTo((await openAccount(server)).id, 500n);
+    const refused = member(await creditOf({ accountId: account.id, amount: "5.01" }), "BalanceLimitExceeded");
+    expect(refused).toMatchObject({ code: "BALANCE_LIMIT_EXCEEDED", accountId: account.id, limit: LIMIT });
+    expect(await accountById(account.id)).toEqual(account);
+    const largest = member(await creditOf({ accountId: account.id, amount: "10000000000000.00" }), "BalanceLimitExceeded");
+    expect(largest.limit).toBe(LIMIT);
+
+    const full = member(await creditOf({ accountId: account.id, amount: "5.00" }), "PostingSuccess");
+    expect(full.account).toMatchObject({ balance: LIMIT, version: account.version + 1 });
+    member(await creditOf({ accountId: account.id, amount: "0.01" }), "BalanceLimitExceeded");
+  });
+
+  test("a transfer into a full account is BalanceLimitExceeded naming it, and nothing moves", async () => {
+    const from = await openAccount(server, { deposit: "10.00" });
+    const to = await fillUpTo((await openAccount(server)).id, 100n);
+    const refused = member(await transfer({ fromAccountId: from.id, toAccountId: to.id, amount: "1.01" }), "BalanceLimitExceeded");
+    expect(refused).toMatchObject({ accountId: to.id, limit: LIMIT });
+    expect(await accountById(from.id)).toMatchObject({ balance: "10.00", version: from.version });
+    expect(await accountById(to.id)).toEqual(to);
+  });
+
+  test("reversing a debit of a full account is BalanceLimitExceeded, and the debit stays POSTED", async () => {
+    const account = await fillUpTo((await openAccount(server)).id, 0n);
+    const debited = member(await debitOf({ accountId: account.id, amount: "3.00" }), "PostingSuccess");
+    await credit(server, account.id, "2.00");
+    const { reverseTransaction } = await server.query(ReverseTransactionDocument, {
+      input: { transactionId: debited.transaction.id, idempotencyKey: key("reverse-full") },
+    });
+    expect(reverseTransaction).toMatchObject({ __typename: "BalanceLimitExceeded", accountId: account.id, limit: LIMIT });
+    expect(await accountById(account.id)).toMatchObject({ balance: "9999999999999999.00", version: account.version + 2 });
+    expect((await server.query(TransactionByIdDocument, { id: debited.transaction.id })).transaction?.status).toBe("POSTED");
+  });
+});
+
 describe("transfer", () => {
   test("success: a DEBIT leg with the reference and a CREDIT leg sharing one transferId; both balances and versions move", async () => {
     const from = await openAccount(server, { deposit: "100" });
@@ -612,6 +716,34 @@ describe("queries", () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const { rows } = await server.sql.query("SELECT id FROM transactions WHERE account_id = $1", [account.id]);
     expect(new Set(seen.map((t) => t.id))).toEqual(new Set(rows.map((r) => r.id)));
+  });
+
+  test("a cursor is the server's: forged, altered, old-style, or from the other list, it is BAD_USER_INPUT", async () => {
+    const account = await openAccount(server, { deposit: "1" });
+    for (let i = 0; i < 3; i++) await credit(server, account.id, "1");
+    const page = (await server.query(TransactionsDocument, { accountId: account.id, first: 2 })).transactions;
+    const issued = page.pageInfo.endCursor!;
+    const next = await server.request(TransactionsDocument, { accountId: account.id, first: 2, after: issued });
+    expect(next.data?.transactions.edges.map((edge) => edge.node.accountVersion)).toEqual([2, 1]);
+
+    const [position, tag] = issued.split(".");
+    const decoded = Buffer.from(position, "base64url").toString("latin1");
+    const [at, version] = decoded.split(":");
+    const encode = (text: string) => Buffer.from(text, "latin1").toString("base64url");
+    const accountsCursor = (await server.query(AccountsDocument, { first: 1 })).accounts.pageInfo.endCursor!;
+    const forged = {
+      "another position under the issued tag": `${encode(`${at}:${Number(version) + 10}`)}.${tag}`,
+      "the position without its tag": position,
+      "an altered tag": `${position}.${tag.slice(0, -2)}${tag.endsWith("AA") ? "BB" : "AA"}`,
+      "the cursor format before cursors were signed": encode(`${at}:${page.edges[1].node.id}`),
+      "a cursor of the account list": accountsCursor,
+    };
+    for (const [what, after] of Object.entries(forged)) {
+      const response = await server.request(TransactionsDocument, { accountId: account.id, first: 2, after });
+      expect({ what, codes: errorCodes(response) }).toEqual({ what, codes: ["BAD_USER_INPUT"] });
+    }
+    const asAccounts = await server.request(AccountsDocument, { first: 1, after: issued });
+    expect(errorCodes(asAccounts)).toEqual(["BAD_USER_INPUT"]);
   });
 
   test("transactions: the default page is 20; first 101, first 0 and a forged cursor are BAD_USER_INPUT", async () => {

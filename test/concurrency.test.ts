@@ -1,4 +1,12 @@
-import { AccountByIdDocument, CreditDocument, DebitDocument, TransferDocument } from "./generated/graphql";
+import {
+  AccountByIdDocument,
+  CreditDocument,
+  DebitDocument,
+  ReverseTransactionDocument,
+  StatementPageDocument,
+  TransferDocument,
+  type StatementPageQuery,
+} from "./generated/graphql";
 import { credit, openAccount, tally } from "./support/flows";
 import { key, onPostgres, startTestServer, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
@@ -151,4 +159,71 @@ test("300 concurrent random transfers among 5 accounts, both directions: no erro
   expect(rows.every((r) => BigInt(r.balance) >= 0n)).toBe(true);
   const legs = await server.sql.query("SELECT count(*) FROM transactions WHERE account_id = ANY($1::uuid[]) AND kind = 'TRANSFER'", [ids]);
   expect(Number(legs.rows[0].count)).toBe(2 * outcomes.TransferSuccess);
+});
+
+type StatementLine = StatementPageQuery["transactions"]["edges"][number]["node"];
+
+/** An account's whole history, newest first, paged 7 at a time as a client would read it. */
+async function statement(accountId: string, filter?: { from: string }): Promise<StatementLine[]> {
+  const lines: StatementLine[] = [];
+  let after: string | null | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const { transactions } = await server.query(StatementPageDocument, { accountId, first: 7, after, filter });
+    lines.push(...transactions.edges.map((edge) => edge.node));
+    if (!transactions.pageInfo.hasNextPage) return lines;
+    after = transactions.pageInfo.endCursor;
+  }
+  throw new Error("history without end");
+}
+
+/** Money strings of a two-decimal currency, as minor units. */
+const minor = (money: string) => BigInt(money.replace(".", ""));
+
+test("history under concurrent postings is posting order: versions count down by one, balanceAfter chains, createdAt never increases, and syncing by time misses nothing", async () => {
+  const [account, other] = await Promise.all([openAccount(server, { deposit: "1000.00" }), openAccount(server, { deposit: "1000.00" })]);
+  const move = (i: number) => {
+    const amount = `${1 + (i % 9)}.${String(i % 100).padStart(2, "0")}`;
+    const input = { amount, idempotencyKey: key("order") };
+    switch (i % 4) {
+      case 0:
+        return server.query(CreditDocument, { input: { ...input, accountId: account.id } }).then((r) => r.credit);
+      case 1:
+        return server.query(DebitDocument, { input: { ...input, accountId: account.id } }).then((r) => r.debit);
+      case 2:
+        return server.query(TransferDocument, { input: { ...input, fromAccountId: account.id, toAccountId: other.id } }).then((r) => r.transfer);
+      default:
+        return server.query(TransferDocument, { input: { ...input, fromAccountId: other.id, toAccountId: account.id } }).then((r) => r.transfer);
+    }
+  };
+  const first = await Promise.all(Array.from({ length: 60 }, (_, i) => move(i)));
+  expect(tally(first)).toEqual({ PostingSuccess: 30, TransferSuccess: 30 });
+  // Reversals (their own statement in the database) race with more postings.
+  const reversible = first.flatMap((r) => (r.__typename === "PostingSuccess" ? [r.transaction.id] : [])).slice(0, 6);
+  const second = await Promise.all([
+    ...Array.from({ length: 32 }, (_, i) => move(i)),
+    ...reversible.map((transactionId) =>
+      server.query(ReverseTransactionDocument, { input: { transactionId, idempotencyKey: key("order-reversal") } }).then((r) => r.reverseTransaction),
+    ),
+  ]);
+  expect(tally(second)).toEqual({ PostingSuccess: 16, TransferSuccess: 16, ReverseTransactionSuccess: 6 });
+
+  const lines = await statement(account.id);
+  const latest = (await balanceOf(account.id)).version;
+  expect(lines.map((line) => line.accountVersion)).toEqual(Array.from({ length: latest }, (_, i) => latest - i));
+  lines.forEach((line, i) => {
+    const previous = lines[i + 1];
+    const change = (line.type === "CREDIT" ? 1n : -1n) * minor(line.amount);
+    expect({ version: line.accountVersion, balanceAfter: minor(line.balanceAfter) }).toEqual({
+      version: line.accountVersion,
+      balanceAfter: (previous ? minor(previous.balanceAfter) : 0n) + change,
+    });
+    if (previous) expect({ version: line.accountVersion, after: line.createdAt >= previous.createdAt }).toEqual({ version: line.accountVersion, after: true });
+  });
+
+  // A client that last saw a posting asks for everything from its time on: it gets that posting and every later one.
+  for (const seen of lines.filter((_, i) => i % 10 === 5)) {
+    const since = await statement(account.id, { from: seen.createdAt });
+    const missed = lines.filter((line) => line.accountVersion >= seen.accountVersion && !since.some((s) => s.id === line.id));
+    expect({ from: seen.createdAt, missed }).toEqual({ from: seen.createdAt, missed: [] });
+  }
 });

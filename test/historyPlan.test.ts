@@ -1,7 +1,8 @@
 import pg from "pg";
 import { createDatabase, type Database } from "../src/db/client";
 import { Prisma } from "../src/db/generated/prisma/client";
-import { History, historyStatement, type HistoryRequest } from "../src/ledger/history";
+import { Cursors } from "../src/ledger/cursors";
+import { History, type HistoryRequest } from "../src/ledger/history";
 import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase";
 
 /*
@@ -14,7 +15,7 @@ import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase
  * with 20,000, its rows spread through the table among everybody else's.
  * (docs/history-query-plan.md shows the plans and the reasoning.)
  */
-const HISTORY_INDEX = "transactions_account_id_created_at_id_idx";
+const HISTORY_INDEX = "transactions_account_id_created_at_account_version_idx";
 const ORDINARY = 1000;
 const ORDINARY_POSTINGS = 40;
 const LONG_POSTINGS = 20_000;
@@ -28,6 +29,7 @@ const LONG = accountId(ORDINARY + 1);
 
 let database: ScratchDatabase;
 let db: Database;
+let history: History;
 
 /**
  * Postings as the ledger writes them (balances chained, one version each,
@@ -79,6 +81,7 @@ beforeAll(async () => {
     await client.end();
   }
   db = createDatabase(database.url, { poolSize: 2 });
+  history = new History(db.db, db.sql, await Cursors.load(db.db));
 });
 afterAll(async () => {
   await db?.close();
@@ -101,7 +104,7 @@ const types = (node: PlanNode) => nodes(node).map((n) => n["Node Type"]);
 /** The plan PostgreSQL makes, and runs, for the statement the ledger sends. */
 async function plan(accountIds: string[], request: HistoryRequest): Promise<PlanNode> {
   // Sent as the ledger sends it: unprepared, so planned with its values.
-  const [row] = await db.sql.query(Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${historyStatement(accountIds, request)!}`, { prepare: false });
+  const [row] = await db.sql.query(Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${history.statement(accountIds, request)!}`, { prepare: false });
   return (row["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0].Plan;
 }
 
@@ -127,8 +130,10 @@ function expectOrderedWalk(branch: PlanNode, maxRead: number) {
   expect(rowsRead(branch)).toBeLessThanOrEqual(maxRead);
 }
 
-const cursorAfter = async (id: string, request: HistoryRequest) =>
-  (await new History(db.db, db.sql).transactions([id], request))[0].cursors.at(-1)!;
+async function cursorAfter(id: string, request: HistoryRequest) {
+  const [page] = await history.transactions([id], request);
+  return page.cursor(page.nodes.length - 1);
+}
 
 test.each<[string, HistoryRequest, number]>([
   ["no filter", { first: 20 }, 21],
@@ -167,7 +172,7 @@ test("a batch of accounts: a branch each, the long history still an ordered walk
   expectOrderedWalk(branchOf(root, LONG), 21 * WITHDRAWAL_EVERY);
   for (const id of [accountId(7), accountId(8)]) expect(rowsRead(branchOf(root, id))).toBeLessThanOrEqual(ORDINARY_POSTINGS);
 
-  const pages = await new History(db.db, db.sql).transactions(ids, request);
+  const pages = await history.transactions(ids, request);
   expect(pages.map((page) => [page.nodes.length, page.hasNextPage])).toEqual([
     [ORDINARY_POSTINGS / 4, false],
     [20, true],

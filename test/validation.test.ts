@@ -164,6 +164,10 @@ const cases: Case[] = [
   { name: "credit metadata with a NUL in a key", field: "metadata", send: () => creditWith({ metadata: { "k\u0000": 1 } }) },
   { name: "credit metadata with an unpaired surrogate", field: "metadata", send: () => creditWith({ metadata: { note: "\ud800" } }) },
   { name: "transfer metadata with a NUL character", field: "metadata", send: () => transferWith({ metadata: { note: "a\u0000b" } }) },
+  // Thousands of levels in a few KiB once overflowed the stack of the checks (and of JSON.stringify) after the parse.
+  { name: "credit metadata nested 4,000 levels deep in 8 KiB", field: "metadata", send: () => creditWith({ metadata: nested(4000) }) },
+  { name: "credit metadata nested one level too deep", field: "metadata", send: () => creditWith({ metadata: nested(33) }) },
+  { name: "transfer metadata nested 4,000 levels deep", field: "metadata", send: () => transferWith({ metadata: nested(4000) }) },
   { name: "credit reference 256 chars", field: "reference", send: () => creditWith({ reference: "r".repeat(256) }) },
 
   { name: "credit amount as an object", field: "amount", send: () => creditWith({ amount: { value: "1.00" } }) },
@@ -179,6 +183,13 @@ const cases: Case[] = [
 
   { name: "updateAccount customerName blank", field: "customerName", send: () => updateWith({ customerName: "   " }) },
 ];
+
+/** Metadata `depth` levels deep: an object holding arrays in arrays. */
+function nested(depth: number): Record<string, unknown> {
+  let inner: unknown[] = [];
+  for (let level = 3; level <= depth; level++) inner = [inner];
+  return { deep: inner };
+}
 
 /** Codes of errors a client caused and can fix. */
 const CLIENT_CODES = /^(GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)$/;
@@ -206,6 +217,7 @@ test("the inputs the cases start from are valid", async () => {
   expect((await debitWith({})).result?.__typename).toBe("PostingSuccess");
   expect((await transferWith({})).result?.__typename).toBe("TransferSuccess");
   expect((await creditWith({ amount: "1" }, jpy)).result?.__typename).toBe("PostingSuccess");
+  expect((await creditWith({ metadata: nested(32) })).result?.__typename).toBe("PostingSuccess");
   expect((await transferWith({ amount: "1.001" }, kwd, kwd2)).result?.__typename).toBe("TransferSuccess");
   expect((await openWith({ initialDeposit: "1.00", accountNumber: `9${Date.now()}` })).result?.__typename).toBe("OpenAccountSuccess");
   expect((await updateWith({ customerName: "Still Valid" })).result?.__typename).toBe("UpdateAccountSuccess");

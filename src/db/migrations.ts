@@ -207,9 +207,9 @@ async function withEngine<T>(url: string, work: (engine: SchemaEngineType) => Pr
 const noFilter = { externalTables: [], externalEnums: [] };
 
 /** Applies the migrations the database has not seen yet; returns their names. */
-export async function applyMigrations(url: string): Promise<string[]> {
+export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   const out = await withEngine(url, (engine) =>
-    engine.applyMigrations({ migrationsList: readMigrations(), filters: noFilter }),
+    engine.applyMigrations({ migrationsList: readMigrations(dir), filters: noFilter }),
   );
   return out.appliedMigrationNames;
 }

@@ -1,14 +1,24 @@
 import type { Page } from "../ledger/history";
 
-/** A ledger page as a Relay connection. */
+/** A ledger page as a Relay connection; a cursor is made only when a client selects it. */
 export function toConnection<T>(page: Page<T>) {
+  const last = page.nodes.length - 1;
   return {
-    edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i] })),
+    edges: page.nodes.map((node, i) => ({
+      node,
+      get cursor() {
+        return page.cursor(i);
+      },
+    })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: page.cursors[0] ?? null,
-      endCursor: page.cursors.at(-1) ?? null,
+      get startCursor() {
+        return last < 0 ? null : page.cursor(0);
+      },
+      get endCursor() {
+        return last < 0 ? null : page.cursor(last);
+      },
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   Account,
   AlreadyReversed,
   AccountNotActive,
+  BalanceLimitExceeded,
   AccountNotFound,
   AccountNumberTaken,
   BalanceNotZero,
@@ -168,6 +169,7 @@ export const CreditResult = union("CreditResult", () => [
   PostingSuccess,
   ValidationFailed,
   VersionConflict,
+  BalanceLimitExceeded,
   AccountNotFound,
   AccountNotActive,
   IdempotencyKeyReused,
@@ -229,6 +231,7 @@ export const TransferResult = union("TransferResult", () => [
   ValidationFailed,
   VersionConflict,
   InsufficientFunds,
+  BalanceLimitExceeded,
   AccountNotFound,
   AccountNotActive,
   CurrencyMismatch,
@@ -273,6 +276,7 @@ export const ReverseTransactionResult = union(
       TransactionNotFound,
       AlreadyReversed,
       InsufficientFunds,
+      BalanceLimitExceeded,
       AccountNotActive,
       IdempotencyKeyReused,
       ValidationFailed,
@@ -288,7 +292,7 @@ export class UpdateTransactionInput {
   @Field(() => String, { nullable: true, description: "Omitted: unchanged; null: cleared." })
   description?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "Omitted: unchanged; null: cleared. At most 50 keys and 8 KiB." })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Omitted: unchanged; null: cleared. At most 50 keys, 8 KiB and 32 levels deep." })
   metadata?: Record<string, unknown> | null;
 }
 

@@ -196,6 +196,15 @@ export class InsufficientFunds extends UserError {
   requested!: string;
 }
 
+@ObjectType({ implements: UserError, description: "The money would take the account past the largest balance an account may hold." })
+export class BalanceLimitExceeded extends UserError {
+  @Field(() => ID)
+  accountId!: string;
+
+  @Field(() => MoneyScalar)
+  limit!: string;
+}
+
 @ObjectType({ implements: UserError })
 export class AccountNotFound extends UserError {
   @Field(() => ID)

@@ -124,8 +124,10 @@ export class Accounts {
                     ${input.type}::"AccountType", ${currency}, ${deposit}, ${deposit > 0n ? 1 : 0})
             RETURNING *
           ), posting AS (
-            INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, description, actor)
-            SELECT ${transactionId}::uuid, id, 'CREDIT', 'DEPOSIT', balance, balance, version, 'Opening deposit', ${caller.subject}
+            INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, description,
+                                      actor, created_at)
+            SELECT ${transactionId}::uuid, id, owner_id, 'CREDIT', 'DEPOSIT', balance, balance, version, 'Opening deposit',
+                   ${caller.subject}, updated_at
               FROM account WHERE balance > 0
             RETURNING *
           ), claim AS (
@@ -168,7 +170,7 @@ export class Accounts {
          SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
              type = COALESCE(${input.type ?? null}::"AccountType", type),
              status = COALESCE(${input.status ?? null}::"AccountStatus", status),
-             version = version + 1, updated_at = now()
+             version = version + 1, updated_at = change_time(updated_at)
        WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
       RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
@@ -182,7 +184,7 @@ export class Accounts {
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
     const rows = await this.sql.query(Prisma.sql`
       UPDATE accounts a
-         SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = now()
+         SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = change_time(updated_at)
        WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
       RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };

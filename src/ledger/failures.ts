@@ -34,6 +34,13 @@ export interface InsufficientFunds {
   balance: string;
   requested: string;
 }
+export interface BalanceLimitExceeded {
+  outcome: "BalanceLimitExceeded";
+  code: "BALANCE_LIMIT_EXCEEDED";
+  message: string;
+  accountId: string;
+  limit: string;
+}
 export interface AccountNotFound {
   outcome: "AccountNotFound";
   code: "ACCOUNT_NOT_FOUND";
@@ -117,6 +124,13 @@ export const fail = {
     balance,
     requested,
   }),
+  balanceLimitExceeded: (accountId: string, limit: string): BalanceLimitExceeded => ({
+    outcome: "BalanceLimitExceeded",
+    code: "BALANCE_LIMIT_EXCEEDED",
+    message: `account ${accountId} cannot hold more than ${limit}`,
+    accountId,
+    limit,
+  }),
   accountNotFound: (accountId: string): AccountNotFound => ({
     outcome: "AccountNotFound",
     code: "ACCOUNT_NOT_FOUND",
@@ -145,7 +159,7 @@ export const fail = {
   referenceTaken: (reference: string): ReferenceTaken => ({
     outcome: "ReferenceTaken",
     code: "REFERENCE_TAKEN",
-    message: `reference ${reference} is already used by another transaction`,
+    message: `reference ${reference} is already used by another transaction of this owner`,
     reference,
   }),
   balanceNotZero: (accountId: string, balance: string): BalanceNotZero => ({

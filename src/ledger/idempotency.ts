@@ -77,7 +77,7 @@ export async function runIdempotent<S extends object, F extends object>(
       if (prior?.kind === "replay") return replay(prior.result);
       if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
     }
-    if (collision === "transactions_reference_key" && reference) return fail.referenceTaken(reference);
+    if (collision === "transactions_reference_owner_id_key" && reference) return fail.referenceTaken(reference);
     if (collision && collision !== "idempotency_keys_pkey") throw new Error(`unexpected collision on ${collision}`);
     if (outcome !== RACE) return outcome;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);

@@ -1,6 +1,7 @@
 import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { Sql } from "../db/sql";
+import { ownerScope, type Caller } from "./caller";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 
 /**
@@ -18,6 +19,20 @@ export class Lookups {
 
   async transactions(ids: readonly string[]): Promise<Transaction[]> {
     const rows = await this.sql.query(Prisma.sql`SELECT ${selectTransaction("t")} FROM transactions t WHERE t.id = ANY(${ids}::uuid[])`);
+    return rows.map((row) => pickTransaction(row));
+  }
+
+  /**
+   * The postings with this reference that the caller may see: a reference is
+   * unique per owner, so a customer finds at most one, staff one per owner
+   * that used it (at most two are read: enough to tell one from several).
+   */
+  async byReference(caller: Caller, reference: string): Promise<Transaction[]> {
+    const owner = ownerScope(caller) ?? null;
+    const rows = await this.sql.query(Prisma.sql`
+      SELECT ${selectTransaction("t")} FROM transactions t
+       WHERE t.reference = ${reference} AND (${owner}::text IS NULL OR t.owner_id = ${owner}::text)
+       LIMIT 2`);
     return rows.map((row) => pickTransaction(row));
   }
 

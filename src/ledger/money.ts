@@ -7,6 +7,14 @@
 /** Largest amount one posting may move, in minor units (10^15: ten trillion dollars in cents). */
 export const MAX_AMOUNT_MINOR = 10n ** 15n;
 
+/**
+ * Largest balance an account may hold, in minor units (10^18: ten quadrillion
+ * dollars in cents). BIGINT goes to about 9.2 * 10^18, so a balance at the
+ * limit plus the largest amount still fits. The database holds the same
+ * number (balance_limit(), a migration); a test checks they agree.
+ */
+export const MAX_BALANCE_MINOR = 10n ** 18n;
+
 /** A plain decimal: optional sign, digits, optional fraction. No exponent, no NaN/Infinity, no blanks. */
 export const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 

@@ -10,6 +10,7 @@ import { fail } from "./failures";
 import type {
   AccountNotActive,
   AccountNotFound,
+  BalanceLimitExceeded,
   CurrencyMismatch,
   IdempotencyKeyReused,
   InsufficientFunds,
@@ -19,6 +20,7 @@ import type {
 } from "./failures";
 import { fingerprint, RACE, runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
+import { MAX_BALANCE_MINOR } from "./money";
 import { LIMITS, Violations } from "./validation";
 
 export interface PostingInput {
@@ -64,6 +66,7 @@ type PostingFailure =
   | ValidationFailed
   | VersionConflict
   | InsufficientFunds
+  | BalanceLimitExceeded
   | AccountNotFound
   | AccountNotActive
   | IdempotencyKeyReused
@@ -125,18 +128,18 @@ export class Postings {
       const rows = await this.sql.query(Prisma.sql`
         WITH account AS (
           UPDATE accounts
-             SET balance = balance + ${delta}, version = version + 1, updated_at = now()
+             SET balance = balance + ${delta}, version = version + 1, updated_at = change_time(updated_at)
            WHERE id = ${input.accountId}::uuid
              AND status = 'ACTIVE'
              AND (${expected}::int IS NULL OR version = ${expected}::int)
-             AND balance + ${delta} >= 0
+             AND balance + ${delta} BETWEEN 0 AND balance_limit()
           RETURNING *
         ), posting AS (
-          INSERT INTO transactions (id, reference, account_id, type, kind, amount, balance_after, account_version,
+          INSERT INTO transactions (id, reference, account_id, owner_id, type, kind, amount, balance_after, account_version,
                                     description, metadata, actor, created_at)
-          SELECT ${transactionId}::uuid, ${input.reference ?? null}, id, ${type}::"TransactionType",
+          SELECT ${transactionId}::uuid, ${input.reference ?? null}, id, owner_id, ${type}::"TransactionType",
                  ${kind}::"TransactionKind", ${amount}, balance, version, ${input.description ?? null},
-                 ${jsonParam(input.metadata)}::jsonb, ${caller.subject}, now()
+                 ${jsonParam(input.metadata)}::jsonb, ${caller.subject}, updated_at
             FROM account
           RETURNING *
         ), claim AS (
@@ -197,14 +200,14 @@ export class Postings {
         WITH moved AS (
           SELECT * FROM move_funds(${from}::uuid, ${to}::uuid, ${amount}, ${expectedFrom}::int, ${expectedTo}::int)
         ), legs AS (
-          INSERT INTO transactions (id, reference, account_id, type, kind, amount, balance_after, account_version,
+          INSERT INTO transactions (id, reference, account_id, owner_id, type, kind, amount, balance_after, account_version,
                                     description, metadata, transfer_id, actor, created_at)
           SELECT CASE WHEN m.id = ${from}::uuid THEN ${debitId}::uuid ELSE ${creditId}::uuid END,
                  CASE WHEN m.id = ${from}::uuid THEN ${input.reference ?? null} END,
-                 m.id,
+                 m.id, m.owner_id,
                  (CASE WHEN m.id = ${from}::uuid THEN 'DEBIT' ELSE 'CREDIT' END)::"TransactionType",
                  'TRANSFER', ${amount}, m.balance, m.version, ${input.description ?? null},
-                 ${jsonParam(input.metadata)}::jsonb, ${transferId}::uuid, ${caller.subject}, now()
+                 ${jsonParam(input.metadata)}::jsonb, ${transferId}::uuid, ${caller.subject}, m.updated_at
             FROM moved m
           RETURNING *
         ), claim AS (
@@ -240,6 +243,7 @@ export class Postings {
     if (account.status !== "ACTIVE") return fail.accountNotActive(accountId, account.status);
     if (expected !== null && account.version !== expected) return this.versionConflict(account, expected);
     if (type === "DEBIT" && account.balance < amount) return this.insufficientFunds(account, amount);
+    if (type === "CREDIT" && account.balance + amount > MAX_BALANCE_MINOR) return this.balanceLimitExceeded(account);
     return RACE;
   }
 
@@ -260,6 +264,7 @@ export class Postings {
       if (expected != null && account.version !== expected) return this.versionConflict(account, expected);
     }
     if (from.balance < amount) return this.insufficientFunds(from, amount);
+    if (to.balance + amount > MAX_BALANCE_MINOR) return this.balanceLimitExceeded(to);
     return RACE;
   }
 
@@ -273,6 +278,10 @@ export class Postings {
       this.currencies.format(account.balance, account.currency),
       this.currencies.format(amount, account.currency),
     );
+  }
+
+  private balanceLimitExceeded(account: Account) {
+    return fail.balanceLimitExceeded(account.id, this.currencies.format(MAX_BALANCE_MINOR, account.currency));
   }
 
   private async replayPosting(result: StoredResult): Promise<PostingSuccess> {

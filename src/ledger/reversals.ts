@@ -8,6 +8,7 @@ import { fail } from "./failures";
 import type {
   AccountNotActive,
   AlreadyReversed,
+  BalanceLimitExceeded,
   IdempotencyKeyReused,
   InsufficientFunds,
   TransactionNotFound,
@@ -17,6 +18,7 @@ import { fingerprint, RACE, runIdempotent, type StoredResult } from "./idempoten
 import type { Caller } from "./caller";
 import { jsonParam } from "./postings";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
+import { MAX_BALANCE_MINOR } from "./money";
 import { isUuid, LIMITS, Violations } from "./validation";
 
 export interface ReverseTransactionInput {
@@ -39,6 +41,7 @@ export type ReverseTransactionResult =
   | TransactionNotFound
   | AlreadyReversed
   | InsufficientFunds
+  | BalanceLimitExceeded
   | AccountNotActive
   | IdempotencyKeyReused;
 
@@ -92,10 +95,11 @@ export class Reversals {
         WITH reversed AS (
           SELECT r.*, row_number() OVER (ORDER BY r.original_id) AS n FROM reverse_postings(${input.transactionId}::uuid) r
         ), reversal AS (
-          INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, description,
-                                    transfer_id, reversal_of_id, actor)
-          SELECT (${reversalIds}::uuid[])[r.n::int], (r.account).id, r.reversal_type, 'REVERSAL', r.amount,
-                 (r.account).balance, (r.account).version, ${description}, o.transfer_id, r.original_id, ${caller.subject}
+          INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, description,
+                                    transfer_id, reversal_of_id, actor, created_at)
+          SELECT (${reversalIds}::uuid[])[r.n::int], (r.account).id, (r.account).owner_id, r.reversal_type, 'REVERSAL', r.amount,
+                 (r.account).balance, (r.account).version, ${description}, o.transfer_id, r.original_id, ${caller.subject},
+                 (r.account).updated_at
             FROM reversed r JOIN transactions o ON o.id = r.original_id
           RETURNING *
         ), claim AS (
@@ -147,14 +151,10 @@ export class Reversals {
     for (const leg of legs) {
       if (leg.account.status !== "ACTIVE") return fail.accountNotActive(leg.account.id, leg.account.status);
     }
-    for (const leg of legs) {
-      if (leg.type === "CREDIT" && leg.account.balance < leg.amount) {
-        return fail.insufficientFunds(
-          leg.account.id,
-          this.currencies.format(leg.account.balance, leg.account.currency),
-          this.currencies.format(leg.amount, leg.account.currency),
-        );
-      }
+    for (const { type, amount, account } of legs) {
+      const format = (minor: bigint) => this.currencies.format(minor, account.currency);
+      if (type === "CREDIT" && account.balance < amount) return fail.insufficientFunds(account.id, format(account.balance), format(amount));
+      if (type === "DEBIT" && account.balance + amount > MAX_BALANCE_MINOR) return fail.balanceLimitExceeded(account.id, format(MAX_BALANCE_MINOR));
     }
     return RACE;
   }

@@ -26,6 +26,7 @@ const transactionColumns: Record<keyof Transaction, string> = {
   id: "id",
   reference: "reference",
   accountId: "account_id",
+  ownerId: "owner_id",
   type: "type",
   kind: "kind",
   amount: "amount",

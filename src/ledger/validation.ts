@@ -16,6 +16,22 @@ function hasUnstorable(value: unknown): boolean {
   }
   return false;
 }
+/**
+ * Whether a JSON value nests objects and arrays deeper than `max`. Walked
+ * with a stack of its own: the checks after it (and JSON.stringify) recurse,
+ * and thousands of levels would overflow the call stack.
+ */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [inner, depth] = next;
+    if (inner === null || typeof inner !== "object") continue;
+    if (depth > max) return true;
+    for (const child of Object.values(inner)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const LIMITS = {
@@ -26,6 +42,7 @@ export const LIMITS = {
   description: 1000,
   metadataBytes: 8 * 1024,
   metadataKeys: 50,
+  metadataDepth: 32,
 };
 
 export function isUuid(value: string): boolean {
@@ -75,7 +92,8 @@ export class Violations {
 
   metadata(value: Record<string, unknown> | null | undefined) {
     if (value == null) return;
-    if (Object.keys(value).length > LIMITS.metadataKeys) this.add("metadata", `must have at most ${LIMITS.metadataKeys} keys`);
+    if (nestsDeeperThan(value, LIMITS.metadataDepth)) this.add("metadata", `must nest objects and arrays at most ${LIMITS.metadataDepth} levels deep`);
+    else if (Object.keys(value).length > LIMITS.metadataKeys) this.add("metadata", `must have at most ${LIMITS.metadataKeys} keys`);
     else if (Buffer.byteLength(JSON.stringify(value)) > LIMITS.metadataBytes) this.add("metadata", `must be at most ${LIMITS.metadataBytes} bytes of JSON`);
     else if (hasUnstorable(value)) this.add("metadata", "keys and strings must be valid Unicode text without NUL characters");
   }

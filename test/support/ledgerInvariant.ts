@@ -4,6 +4,7 @@ import type pg from "pg";
  * The promise of the ledger, checked against the database itself:
  * - every balance equals the sum of its account's postings;
  * - each account's postings, in version order, add up step by step to their balanceAfter;
+ * - along an account's versions, createdAt never decreases (posting order is time order);
  * - no balance is negative;
  * - money in the system equals money credited minus money debited.
  * Returns the list of broken rules (empty when the ledger is sound).
@@ -26,6 +27,16 @@ export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
      WHERE balance_after <> running OR running < 0`);
   for (const row of chain.rows) {
     broken.push(`account ${row.account_id} v${row.account_version}: balanceAfter ${row.balance_after}, running sum ${row.running}`);
+  }
+
+  const backwards = await sql.query(`
+    SELECT account_id, account_version, created_at, before FROM (
+      SELECT account_id, account_version, created_at,
+             lag(created_at) OVER (PARTITION BY account_id ORDER BY account_version) AS before
+        FROM transactions) s
+     WHERE created_at < before`);
+  for (const row of backwards.rows) {
+    broken.push(`account ${row.account_id} v${row.account_version}: createdAt ${row.created_at.toISOString()} before v${row.account_version - 1}'s ${row.before.toISOString()}`);
   }
 
   const negative = await sql.query(`SELECT id, balance FROM accounts WHERE balance < 0`);

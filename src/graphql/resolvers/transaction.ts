@@ -3,7 +3,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-gr
 import type { Account as AccountRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
 import type { AccountFacts } from "../../ledger/accountDirectory";
 import { canSee, seesActors } from "../../ledger/caller";
-import { DEFAULT_PAGE_SIZE, emptyPage } from "../../ledger/history";
+import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
 import { toConnection } from "../connections";
 import type { Context } from "../context";
 import { TransactionFilter } from "../filters";
@@ -21,10 +21,18 @@ export class TransactionResolver {
     if ((id == null) === (reference == null)) {
       throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
     }
-    const transaction =
-      id != null ? await ctx.loaders.transaction.load(id) : await ctx.ledger.db.transaction.findUnique({ where: { reference: reference! } });
+    if (id == null) return this.byReference(ctx, reference!);
+    const transaction = await ctx.loaders.transaction.load(id);
     const account = transaction && (await ctx.loaders.account.load(transaction.accountId));
     return account && canSee(ctx.caller, account.ownerId) ? transaction : null;
+  }
+
+  private async byReference(ctx: Context, reference: string): Promise<TransactionRow | null> {
+    const found = await ctx.ledger.lookups.byReference(ctx.caller, reference);
+    if (found.length > 1) {
+      throw new GraphQLError("several owners use this reference: look the transaction up by id", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    return found[0] ?? null;
   }
 
   @Query(() => TransactionConnection)
@@ -37,7 +45,7 @@ export class TransactionResolver {
   ) {
     const request = { first, after, filter };
     const account = await ctx.loaders.account.load(accountId);
-    if (!account || !canSee(ctx.caller, account.ownerId)) return toConnection(emptyPage(request));
+    if (!account || !canSee(ctx.caller, account.ownerId)) return toConnection(ctx.ledger.history.emptyPage(request));
     return toConnection(await ctx.loaders.history.load({ accountId, request }));
   }
 
