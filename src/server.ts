@@ -5,71 +5,32 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { unwrapResolverError } from "@apollo/server/errors";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import type { GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
-import { PageRequestError } from "./ledger/history";
 import { createLoaders, type Context } from "./graphql/context";
+import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-
-/** Error codes whose message is written for the client; anything else is masked. */
-const CLIENT_ERROR_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "RATE_LIMITED",
-  "QUERY_TOO_COSTLY",
-]);
-/** Extensions a client may read beside the code (the limits it ran into). */
-const CLIENT_EXTENSIONS = ["retryAfterSeconds", "cost", "maxCost"];
-
-export const INTERNAL_ERROR_MESSAGE = "Internal server error: quote the requestId when reporting it";
-
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (unwrapResolverError(error) instanceof PageRequestError) {
-    return { message: formatted.message, path: formatted.path, extensions: { code: "BAD_USER_INPUT" } };
-  }
-  // Apollo refuses some malformed requests with a 4xx status but no code: they are the client's to fix.
-  const status = (error as { extensions?: { http?: { status?: number } } }).extensions?.http?.status;
-  const code = status && status >= 400 && status < 500 && formatted.extensions?.code === "INTERNAL_SERVER_ERROR" ? "BAD_REQUEST" : formatted.extensions?.code;
-  if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-    const extensions = Object.fromEntries(CLIENT_EXTENSIONS.filter((k) => formatted.extensions?.[k] !== undefined).map((k) => [k, formatted.extensions![k]]));
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...extensions } };
-  }
-  return { message: INTERNAL_ERROR_MESSAGE, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
-}
 
 /** The one log line each request gets. */
 function logRequest(log: Logger, requestId: string, started: bigint, operationName: string | null, outcome: string) {
   log.info({ requestId, operationName, outcome, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, "request");
 }
 
-/** One log line per request; internal errors logged in full, under the request id the client sees. */
+/** One log line per error (see logError) and one per request, under the request id the client sees. */
 function requestLog(log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {
       return {
         async didEncounterErrors({ errors, operationName }) {
-          for (const error of errors) {
-            if (!error.extensions?.code || error.extensions.code === "INTERNAL_SERVER_ERROR") {
-              log.error({ requestId: contextValue.requestId, operationName, err: unwrapResolverError(error) }, "internal error");
-            }
-          }
+          for (const error of errors) logError(log, error, { requestId: contextValue.requestId, operationName });
         },
         async willSendResponse({ response, operationName, errors }) {
           if (response.body.kind === "single") {
@@ -77,8 +38,7 @@ function requestLog(log: Logger): ApolloServerPlugin<Context> {
               (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
             }
           }
-          const outcome =
-            contextValue.outcomes.join(",") || (errors?.length ? String(errors[0].extensions?.code ?? "INTERNAL_SERVER_ERROR") : "ok");
+          const outcome = contextValue.outcomes.join(",") || (errors?.length ? errorCode(errors[0]) : "ok");
           logRequest(log, contextValue.requestId, contextValue.started, operationName ?? null, outcome);
         },
       };
@@ -133,7 +93,6 @@ export async function startServer(options: {
     authenticate,
     validationRules: guard.validationRules,
     introspection: config.introspection,
-    formatError,
     log,
   });
   const apollo = new ApolloServer<Context>({
@@ -185,8 +144,7 @@ export async function startServer(options: {
         // A request refused here never reaches the plugins: it is logged here.
         const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
           const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
-          if (!(error instanceof GraphQLError)) log.error({ requestId, err: error }, "internal error");
-          logRequest(log, requestId, started, operationName, error instanceof GraphQLError ? String(error.extensions.code) : "INTERNAL_SERVER_ERROR");
+          logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
           throw error;
         });
         return { ledger, events, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };

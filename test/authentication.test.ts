@@ -110,9 +110,10 @@ test.each<[string, () => Promise<string>, string]>([
   expect(response.data).toBeUndefined();
   expect(response.errors).toEqual([{ message: expect.stringContaining(message), extensions: { code: "UNAUTHENTICATED" } }]);
   expect(unchanged).toBe(true);
-  // One log line for the request, with what it was refused for.
+  // A warning with the code (never the token), and the request's line, with what it was refused for.
   const requestId = response.headers.get("x-request-id");
   expect(server.logs.filter((line) => line.requestId === requestId)).toEqual([
+    expect.objectContaining({ level: 40, msg: "client error", code: "UNAUTHENTICATED" }),
     expect.objectContaining({ msg: "request", outcome: "UNAUTHENTICATED", durationMs: expect.any(Number) }),
   ]);
 });

@@ -9,7 +9,6 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
-  type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
@@ -20,7 +19,7 @@ import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { Logger } from "../logger";
 import { createLoaders, type Context } from "./context";
-import { clientError } from "./errors";
+import { clientError, formatError, logError } from "./errors";
 import { FIXED_LIMITS } from "./limits";
 
 /** graphql-js leaves its parse and validation errors without a code; HTTP requests get these from Apollo. */
@@ -42,16 +41,14 @@ export function serveSubscriptions(options: {
   authenticate: Authenticate;
   validationRules: ValidationRule[];
   introspection: boolean;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
 }) {
   const { schema, ledger, events, authenticate, log } = options;
   const rules = [...specifiedRules, ...options.validationRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
-      const formatted = options.formatError(error.toJSON(), error);
-      if (formatted.extensions?.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.originalError ?? error }, "internal error in a subscription");
-      return formatted;
+      logError(log, error, { transport: "websocket" });
+      return formatError(error.toJSON(), error);
     });
   const wsServer = new WebSocketServer({ server: options.httpServer, path: "/graphql" });
 
