@@ -12,6 +12,7 @@ import type { Authenticate } from "./auth";
 import type { Config } from "./config";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
+import { checkBeforeExecution } from "./graphql/beforeExecution";
 import { createLoaders, type Context } from "./graphql/context";
 import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
@@ -116,8 +117,7 @@ export async function startServer(options: {
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
-      costLimit(schema, config.limits.maxCost),
-      rateLimit(config.limits),
+      checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits)]),
     ],
   });
   await apollo.start();

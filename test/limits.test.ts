@@ -143,6 +143,40 @@ describe("rate limit on mutations, per subject", () => {
     expect(body.errors?.[0].extensions.code).toBe("RATE_LIMITED");
     expect(await databaseDigest(limited.sql)).toBe(before);
   });
+
+  /** Sends a mutation document as a teller of its own (a full bucket); `c(i)` is a credit of 1.00 aliased `c<i>`. */
+  async function asFreshTeller(document: (c: (i: number, directives?: string) => string) => string) {
+    const account = await openAccount(limited, { deposit: "1.00" });
+    const c = (i: number, directives = "") =>
+      `c${i}: credit(input: {accountId: "${account.id}", amount: "1", idempotencyKey: "${key(`c${i}`)}"}) ${directives} { __typename }`;
+    const before = await databaseDigest(limited.sql);
+    const authorization = `Bearer ${await limited.token({ subject: `teller-${randomUUID()}`, role: "teller" })}`;
+    const answer = await post(limited, { query: document(c) }, { authorization });
+    return { ...answer, unchanged: (await databaseDigest(limited.sql)) === before };
+  }
+
+  test("fields in named fragments count: 4 credits spread from nested fragments exceed a burst of 3", async () => {
+    const { status, body, unchanged } = await asFreshTeller(
+      (c) => `mutation { ...Two ...More }
+        fragment Two on Mutation { ${c(1)} ${c(2)} }
+        fragment More on Mutation { ... on Mutation { ${c(3)} } ...Last }
+        fragment Last on Mutation { ${c(4)} }`,
+    );
+    expect(status).toBe(429);
+    expect(body.errors?.[0].extensions.code).toBe("RATE_LIMITED");
+    expect(unchanged).toBe(true);
+  });
+
+  test("skipped fields do not count, nor a field repeated under one name (it runs once): 3 credits fit a burst of 3", async () => {
+    const { status, body, unchanged } = await asFreshTeller((c) => {
+      const first = c(1);
+      return `mutation ($no: Boolean = false) { ...Three ${first} ${c(4, "@skip(if: true)")} ${c(5, "@include(if: $no)")} }
+        fragment Three on Mutation { ${first} ${c(2)} ... on Mutation { ${c(3)} } }`;
+    });
+    expect(status).toBe(200);
+    expect(Object.keys(body.data ?? {})).toEqual(["c1", "c2", "c3"]);
+    expect(unchanged).toBe(false);
+  });
 });
 
 test("a request that does not arrive within REQUEST_TIMEOUT_MS is cut off with 408", async () => {

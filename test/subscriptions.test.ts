@@ -141,3 +141,14 @@ test("subscriptions are authorized like queries: a token to connect, and only ac
   const invalid = await alice.iterate({ query: "subscription { accountActivity { id } }" }).next().catch((errors: unknown) => errors);
   expect(invalid).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
 });
+
+test("a subscription sent as an HTTP POST is a 400 BAD_REQUEST that points to the WebSocket; nothing runs", async () => {
+  const account = await openAccount(serverA, { deposit: "1.00" });
+  const response = await serverA.request(AccountActivityDocument, { accountId: account.id });
+  expect(response.status).toBe(400);
+  expect(response.data).toBeUndefined();
+  expect(response.errors).toEqual([
+    expect.objectContaining({ message: expect.stringMatching(/WebSocket \(graphql-ws\).*\/graphql/), extensions: expect.objectContaining({ code: "BAD_REQUEST" }) }),
+  ]);
+  expect(serverA.solvent.events.hub.subscribers(account.id)).toBe(0);
+});
