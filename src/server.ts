@@ -12,6 +12,7 @@ import type { Authenticate } from "./auth";
 import type { Config } from "./config";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
+import { authorizeOperation } from "./graphql/authorization";
 import { checkBeforeExecution } from "./graphql/beforeExecution";
 import { createLoaders, type Context } from "./graphql/context";
 import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
@@ -117,7 +118,7 @@ export async function startServer(options: {
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
-      checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits)]),
+      checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits), authorizeOperation()]),
     ],
   });
   await apollo.start();
@@ -147,7 +148,7 @@ export async function startServer(options: {
           logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
           throw error;
         });
-        return { ledger, events, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };
+        return { ledger, events, caller, requestId, started, outcomes: [], authorizedRootFields: new Set<string>(), loaders: createLoaders(ledger) };
       },
     }),
   );

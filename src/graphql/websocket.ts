@@ -82,6 +82,7 @@ export function serveSubscriptions(options: {
           requestId,
           started: process.hrtime.bigint(),
           outcomes: [],
+          authorizedRootFields: new Set<string>(),
           // A subscription lives long: what it reads must not be remembered from one event to the next.
           loaders: createLoaders(ledger, { cache: false }),
         };
