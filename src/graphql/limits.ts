@@ -5,6 +5,7 @@ import { getComplexity, type ComplexityEstimator } from "graphql-query-complexit
 import { TokenBucket } from "limiter";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../config";
+import type { Caller } from "../ledger/caller";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../ledger/history";
 import type { Check } from "./beforeExecution";
 import type { Context } from "./context";
@@ -57,32 +58,35 @@ export function costLimit(schema: GraphQLSchema, maxCost: number): Check {
 }
 
 /**
- * A token bucket per subject for mutations: `mutationsPerSecond` on
- * average, bursts of `mutationBurst`. Each mutation field that will run
- * counts, however the document spells it (aliases, fragments). Buckets live
- * in this process; with several processes each allows the rate.
+ * A token bucket per subject for mutations, with the rate and burst of the
+ * subject's role (a role with no rate is not limited). Each mutation field
+ * that will run counts, however the document spells it (aliases,
+ * fragments). Buckets live in this process; with several processes each
+ * allows the rate.
  */
 export function rateLimit(limits: Limits): Check {
-  const { mutationsPerSecond: rate, mutationBurst: burst } = limits;
   const buckets = new LRUCache<string, TokenBucket>({ max: 100_000 });
-  const bucketOf = (subject: string) => {
-    let bucket = buckets.get(subject);
+  const bucketOf = ({ subject, role }: Caller) => {
+    const key = `${role}:${subject}`;
+    let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket({ bucketSize: burst, tokensPerInterval: rate, interval: "second" });
+      const { perSecond, burst } = limits.mutationRates[role];
+      bucket = new TokenBucket({ bucketSize: burst, tokensPerInterval: perSecond, interval: "second" });
       // A subject not seen for a while starts with a full bucket.
       bucket.content = burst;
-      buckets.set(subject, bucket);
+      buckets.set(key, bucket);
     }
     return bucket;
   };
-  return ({ operation, contextValue }, rootFields) => {
-    if (rate === 0 || operation.operation !== OperationTypeNode.MUTATION) return;
+  return ({ operation, contextValue: { caller } }, rootFields) => {
+    const { perSecond, burst } = limits.mutationRates[caller.role];
+    if (perSecond === 0 || operation.operation !== OperationTypeNode.MUTATION) return;
     const count = rootFields.length;
-    const bucket = bucketOf(contextValue.caller.subject);
+    const bucket = bucketOf(caller);
     if (bucket.tryRemoveTokens(count)) return;
     const retryAfterSeconds = count > burst ? undefined : Math.max(1, Math.ceil(bucket.getWaitTime(count) / 1000));
     throw clientError(
-      `rate limit: at most ${rate} mutations a second (bursts of ${burst}) per caller${retryAfterSeconds ? `; retry in ${retryAfterSeconds} s` : ""}`,
+      `rate limit: at most ${perSecond} mutations a second (bursts of ${burst}) per ${caller.role}${retryAfterSeconds ? `; retry in ${retryAfterSeconds} s` : ""}`,
       "RATE_LIMITED",
       429,
       { extensions: { retryAfterSeconds }, headers: retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {} },
