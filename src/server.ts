@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -17,6 +16,7 @@ import { checkBeforeExecution } from "./graphql/beforeExecution";
 import { createLoaders, type Context } from "./graphql/context";
 import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
+import { compressPlayground, playgroundPlugin } from "./graphql/playground";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
@@ -53,21 +53,6 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface Server {
   url: string;
   stop(): Promise<void>;
-}
-
-/** GraphiQL with everything inlined (9 MB, made on first view): it works offline, unlike the CDN-hosted default pages. */
-function graphiqlLandingPage(): ApolloServerPlugin<Context> {
-  let html: string | undefined;
-  const page = async () => (html ??= renderGraphiQL({ title: "Solvent", endpoint: "/graphql", defaultHeaders: '{"Authorization": "Bearer <token>"}' }));
-  return {
-    async serverWillStart() {
-      return {
-        async renderLandingPage() {
-          return { html: page };
-        },
-      };
-    },
-  };
 }
 
 export async function startServer(options: {
@@ -115,7 +100,7 @@ export async function startServer(options: {
       // Nothing here is cacheable by HTTP caches; its hook on every field costs time on every request.
       ApolloServerPluginCacheControlDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => subscriptions.dispose() }) },
-      config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
+      config.landingPage ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
       checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits), authorizeOperation()]),
@@ -133,6 +118,7 @@ export async function startServer(options: {
     const ready = await options.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
   });
+  if (config.landingPage) app.get("/graphql", compressPlayground);
   app.use(
     "/graphql",
     express.json({ limit: "100kb" }),

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import net from "node:net";
+import { gunzipSync } from "node:zlib";
 import { AccountBalanceDocument, CreditDocument } from "./generated/graphql";
 import { withFaultyAccount } from "./support/faults";
 import { openAccount } from "./support/flows";
@@ -323,6 +325,22 @@ describe("introspection, the GraphiQL page and CSRF", () => {
     } finally {
       await Promise.all([open.stop(), closed.stop()]);
     }
+  });
+
+  test("the page is served compressed, subscribes over graphql-ws, and says where the token goes; GraphQL answers are not compressed", async () => {
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(server.url, { headers: { accept: "text/html", "accept-encoding": "gzip" } }, resolve).on("error", reject),
+    );
+    const body = Buffer.concat(await answer.toArray());
+    expect(answer.headers["content-encoding"]).toBe("gzip");
+    const html = gunzipSync(body).toString("utf8");
+    expect(body.length).toBeLessThan(html.length / 3);
+    expect(html).toContain('"subscriptionsProtocol":"WS"');
+    for (const explained of ['{\\"Authorization\\": \\"Bearer <token>\\"}', "npm start", "npm run token -- --role customer", "Shift-Ctrl-R"]) {
+      expect(html).toContain(explained);
+    }
+    const { headers } = await post(server, { query: "{ __typename }" }, { "accept-encoding": "gzip" });
+    expect(headers.get("content-encoding")).toBeNull();
   });
 
   test("CSRF prevention: a simple GET or a text/plain POST is refused before it runs", async () => {

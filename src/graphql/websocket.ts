@@ -26,10 +26,37 @@ import { FIXED_LIMITS } from "./limits";
 const withCode = (errors: readonly GraphQLError[], code: string) =>
   errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code, ...error.extensions } }));
 
+/** The Authorization header among a subscription's `extensions.headers`, whatever its case. */
+function authorizationHeader(extensions: Record<string, unknown> | null | undefined): string | undefined {
+  const headers = extensions?.headers;
+  if (!headers || typeof headers !== "object") return undefined;
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Who a subscription runs as: the connection's caller when it connected
+ * with a token; otherwise the token the subscription itself carries in
+ * `extensions.headers`, which is where GraphiQL's page sends its Headers
+ * tab (it sends no connectionParams). A GraphQL error when there is none
+ * or it is not valid.
+ */
+async function subscriptionCaller(
+  authenticate: Authenticate,
+  connectionCaller: Caller | undefined,
+  extensions: Record<string, unknown> | null | undefined,
+): Promise<Caller | GraphQLError> {
+  if (connectionCaller) return connectionCaller;
+  return authenticate(authorizationHeader(extensions)).catch((error: unknown) =>
+    error instanceof GraphQLError ? error : new GraphQLError("authentication failed", { originalError: error as Error }),
+  );
+}
+
 /**
  * GraphQL subscriptions over graphql-ws, on the HTTP server's /graphql path.
  * The connection authenticates once (connectionParams.authorization, a
- * bearer token); only subscriptions go this way (queries and mutations use
+ * bearer token), or, without one, each subscription does with its own
+ * (see subscriptionCaller); only subscriptions go this way (queries and mutations use
  * POST, with its limits), and they are parsed and validated with the same
  * limits as the HTTP requests.
  */
@@ -56,12 +83,17 @@ export function serveSubscriptions(options: {
     {
       schema,
       onConnect: async (ctx) => {
-        const caller = await authenticate(String(ctx.connectionParams?.authorization ?? "")).catch(() => undefined);
+        const authorization = ctx.connectionParams?.authorization;
+        // No token: each subscription must bring its own (see subscriptionCaller).
+        if (authorization === undefined) return true;
+        const caller = await authenticate(String(authorization)).catch(() => undefined);
         if (!caller) return false;
         ctx.extra.caller = caller;
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const caller = await subscriptionCaller(authenticate, ctx.extra.caller, payload.extensions);
+        if (caller instanceof GraphQLError) return [caller];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: FIXED_LIMITS.maxTokens });
@@ -74,11 +106,11 @@ export function serveSubscriptions(options: {
           return [clientError("only subscriptions go over the WebSocket; send queries and mutations as HTTP POST", "BAD_REQUEST", 400)];
         }
         const requestId = randomUUID();
-        log.info({ requestId, operationName: payload.operationName ?? null, subject: ctx.extra.caller!.subject }, "subscription");
+        log.info({ requestId, operationName: payload.operationName ?? null, subject: caller.subject }, "subscription");
         const contextValue: Context = {
           ledger,
           events,
-          caller: ctx.extra.caller!,
+          caller,
           requestId,
           started: process.hrtime.bigint(),
           outcomes: [],
