@@ -55,7 +55,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: {
+interface ServerOptions {
   schema: GraphQLSchema;
   ledger: Ledger;
   events: EventHub;
@@ -64,7 +64,37 @@ export async function startServer(options: {
   config: Pick<Config, "host" | "port" | "introspection" | "landingPage" | "limits" | "production">;
   log: Logger;
   ready: () => Promise<boolean>;
-}): Promise<Server> {
+}
+
+/** Each request's context: its id (the client's x-request-id, if sane), its caller, fresh loaders. */
+function requestContext({ ledger, events, authenticate, log }: ServerOptions) {
+  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
+    const header = req.header("x-request-id");
+    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const started = process.hrtime.bigint();
+    // A request refused here never reaches the plugins: it is logged here.
+    const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
+      const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
+      logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
+      throw error;
+    });
+    return { ledger, events, caller, requestId, started, outcomes: [], authorizedRootFields: new Set<string>(), loaders: createLoaders(ledger) };
+  };
+}
+
+/** Malformed JSON and oversized bodies: a clear answer, never a stack trace. */
+function httpErrors(log: Logger) {
+  return (error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error({ err: error }, "http error");
+    res.status(status).json({
+      errors: [{ message: status === 500 ? INTERNAL_ERROR_MESSAGE : error.message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }],
+    });
+  };
+}
+
+export async function startServer(options: ServerOptions): Promise<Server> {
   const { schema, ledger, events, authenticate, config, log } = options;
   const app = express();
   app.disable("x-powered-by");
@@ -122,30 +152,9 @@ export async function startServer(options: {
   app.use(
     "/graphql",
     express.json({ limit: "100kb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const header = req.header("x-request-id");
-        const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
-        res.setHeader("x-request-id", requestId);
-        const started = process.hrtime.bigint();
-        // A request refused here never reaches the plugins: it is logged here.
-        const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
-          const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
-          logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
-          throw error;
-        });
-        return { ledger, events, caller, requestId, started, outcomes: [], authorizedRootFields: new Set<string>(), loaders: createLoaders(ledger) };
-      },
-    }),
+    expressMiddleware(apollo, { context: requestContext(options) }),
   );
-  // Malformed JSON and oversized bodies: a clear answer, never a stack trace.
-  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: error }, "http error");
-    res.status(status).json({
-      errors: [{ message: status === 500 ? INTERNAL_ERROR_MESSAGE : error.message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }],
-    });
-  });
+  app.use(httpErrors(log));
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
