@@ -43,9 +43,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       PORT: "0",
       LOG_LEVEL: options.logLevel,
       NODE_ENV: "production",
-      // Requests carry a real token, verified as in production; one subject sends everything, so no rate limit.
+      // Requests carry a real token, verified as in production; one admin sends everything, so no rate limit (the admins' default, made sure of).
       AUTH_JWT_SECRET: secret,
-      RATE_LIMIT_MUTATIONS_PER_SECOND: "0",
+      RATE_LIMIT_ADMIN_MUTATIONS_PER_SECOND: "0",
     },
     stdio: ["ignore", log, log, "ipc"],
     execArgv: startNodeOptions().concat(

@@ -14,6 +14,12 @@ export type Authenticate = (authorization: string | undefined) => Promise<Caller
 const ANONYMOUS: Caller = { subject: "anonymous", role: "admin" };
 /** The longest `sub` the ledger can record as an actor and an idempotency scope. */
 const MAX_SUBJECT_LENGTH = 255;
+/**
+ * A `sub` is stored (VARCHAR(255): characters, not bytes) and logged as it is: 1 to 255 characters, no
+ * control characters, and no lone surrogate (which UTF-8, hence PostgreSQL, cannot hold).
+ */
+const SUBJECT = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${MAX_SUBJECT_LENGTH}}$`, "u");
+const isSubject = (sub: unknown): sub is string => typeof sub === "string" && SUBJECT.test(sub);
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 const unauthenticated = (message: string) => clientError(message, "UNAUTHENTICATED", 401, { headers: { "www-authenticate": "Bearer" } });
@@ -48,7 +54,7 @@ export function authenticator(auth: AuthConfig): Authenticate {
       throw unauthenticated(error instanceof errors.JWTExpired ? "the token has expired" : "the token is not valid");
     }
     const { sub, role } = claims;
-    if (!sub || sub.length > MAX_SUBJECT_LENGTH) throw unauthenticated(`the token's sub must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
+    if (!isSubject(sub)) throw unauthenticated(`the token's sub must be a string of 1 to ${MAX_SUBJECT_LENGTH} characters, none of them control characters`);
     if (!ROLES.includes(role as Role)) throw unauthenticated(`the token's role must be one of ${ROLES.join(", ")}`);
     const caller: Caller = { subject: sub, role: role as Role };
     verified.set(token, { caller, expiresAt: claims.exp! * 1000 });

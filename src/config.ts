@@ -1,5 +1,6 @@
 import path from "node:path";
 import { availableParallelism } from "node:os";
+import type { Role } from "./ledger/caller";
 
 /**
  * How callers prove who they are. "none" means nothing was configured: the
@@ -11,11 +12,17 @@ export type AuthConfig =
   | { mode: "disabled" }
   | { mode: "none" };
 
-export interface Limits {
+/** A token bucket's settings. */
+export interface MutationRate {
   /** Mutations a subject may send per second, on average (0: no limit). */
-  mutationsPerSecond: number;
+  perSecond: number;
   /** Mutations a subject may send at once after being idle. */
-  mutationBurst: number;
+  burst: number;
+}
+
+export interface Limits {
+  /** The mutation rate limit of each subject, by its role. */
+  mutationRates: Record<Role, MutationRate>;
   /** Deepest selection allowed. */
   maxDepth: number;
   /** Largest estimated cost of an operation: each field 1, a connection's fields times its `first`. */
@@ -87,6 +94,23 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   return raw === "true";
 }
 
+/** A rate limit: `perSecondName` (0: none), and `burstName`, twice the rate unless set. */
+function mutationRate(env: NodeJS.ProcessEnv, perSecondName: string, burstName: string, defaultPerSecond: number): MutationRate {
+  const perSecond = integer(env, perSecondName, defaultPerSecond, 0, 1_000_000);
+  return { perSecond, burst: integer(env, burstName, Math.max(1, 2 * perSecond), 1, 2_000_000) };
+}
+
+/** Settings that were replaced: refused, so that a deployment still setting one does not silently lose its limit. */
+const REPLACED_SETTINGS: Record<string, string> = {
+  RATE_LIMIT_MUTATIONS_PER_SECOND: "RATE_LIMIT_CUSTOMER_MUTATIONS_PER_SECOND (and _TELLER_, _ADMIN_: limits are per role)",
+  RATE_LIMIT_MUTATION_BURST: "RATE_LIMIT_CUSTOMER_MUTATION_BURST (and _TELLER_, _ADMIN_: limits are per role)",
+};
+
+function refuseReplacedSettings(env: NodeJS.ProcessEnv) {
+  const name = Object.keys(REPLACED_SETTINGS).find((setting) => env[setting] !== undefined);
+  if (name) throw new Error(`${name} is no longer read: use ${REPLACED_SETTINGS[name]}`);
+}
+
 /** HS256 needs a key of at least 256 bits. */
 const MIN_SECRET_LENGTH = 32;
 
@@ -152,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("DATABASE_URL must be a postgresql:// URL");
   const production = env.NODE_ENV === "production";
-  const mutationsPerSecond = integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 100, 0, 1_000_000);
+  refuseReplacedSettings(env);
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "127.0.0.1",
@@ -167,8 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: flag(env, "GRAPHQL_INTROSPECTION", !production),
     landingPage: flag(env, "GRAPHQL_LANDING_PAGE", !production),
     limits: {
-      mutationsPerSecond,
-      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", Math.max(1, 2 * mutationsPerSecond), 1, 2_000_000),
+      // Customers are many and untrusted; staff are people and backend services, limited only when configured.
+      mutationRates: {
+        customer: mutationRate(env, "RATE_LIMIT_CUSTOMER_MUTATIONS_PER_SECOND", "RATE_LIMIT_CUSTOMER_MUTATION_BURST", 100),
+        teller: mutationRate(env, "RATE_LIMIT_TELLER_MUTATIONS_PER_SECOND", "RATE_LIMIT_TELLER_MUTATION_BURST", 0),
+        admin: mutationRate(env, "RATE_LIMIT_ADMIN_MUTATIONS_PER_SECOND", "RATE_LIMIT_ADMIN_MUTATION_BURST", 0),
+      },
       maxDepth: integer(env, "GRAPHQL_MAX_DEPTH", 10, 2, 100),
       maxCost: integer(env, "GRAPHQL_MAX_COST", 10_000, 10, 10_000_000),
       requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),

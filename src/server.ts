@@ -4,72 +4,35 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { unwrapResolverError } from "@apollo/server/errors";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import type { GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
-import { PageRequestError } from "./ledger/history";
+import { authorizeOperation } from "./graphql/authorization";
+import { checkBeforeExecution } from "./graphql/beforeExecution";
 import { createLoaders, type Context } from "./graphql/context";
+import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
+import { compressPlayground, playgroundPlugin } from "./graphql/playground";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-
-/** Error codes whose message is written for the client; anything else is masked. */
-const CLIENT_ERROR_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "RATE_LIMITED",
-  "QUERY_TOO_COSTLY",
-]);
-/** Extensions a client may read beside the code (the limits it ran into). */
-const CLIENT_EXTENSIONS = ["retryAfterSeconds", "cost", "maxCost"];
-
-export const INTERNAL_ERROR_MESSAGE = "Internal server error: quote the requestId when reporting it";
-
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (unwrapResolverError(error) instanceof PageRequestError) {
-    return { message: formatted.message, path: formatted.path, extensions: { code: "BAD_USER_INPUT" } };
-  }
-  // Apollo refuses some malformed requests with a 4xx status but no code: they are the client's to fix.
-  const status = (error as { extensions?: { http?: { status?: number } } }).extensions?.http?.status;
-  const code = status && status >= 400 && status < 500 && formatted.extensions?.code === "INTERNAL_SERVER_ERROR" ? "BAD_REQUEST" : formatted.extensions?.code;
-  if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-    const extensions = Object.fromEntries(CLIENT_EXTENSIONS.filter((k) => formatted.extensions?.[k] !== undefined).map((k) => [k, formatted.extensions![k]]));
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...extensions } };
-  }
-  return { message: INTERNAL_ERROR_MESSAGE, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
-}
 
 /** The one log line each request gets. */
 function logRequest(log: Logger, requestId: string, started: bigint, operationName: string | null, outcome: string) {
   log.info({ requestId, operationName, outcome, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, "request");
 }
 
-/** One log line per request; internal errors logged in full, under the request id the client sees. */
+/** One log line per error (see logError) and one per request, under the request id the client sees. */
 function requestLog(log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {
       return {
         async didEncounterErrors({ errors, operationName }) {
-          for (const error of errors) {
-            if (!error.extensions?.code || error.extensions.code === "INTERNAL_SERVER_ERROR") {
-              log.error({ requestId: contextValue.requestId, operationName, err: unwrapResolverError(error) }, "internal error");
-            }
-          }
+          for (const error of errors) logError(log, error, { requestId: contextValue.requestId, operationName });
         },
         async willSendResponse({ response, operationName, errors }) {
           if (response.body.kind === "single") {
@@ -77,8 +40,7 @@ function requestLog(log: Logger): ApolloServerPlugin<Context> {
               (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
             }
           }
-          const outcome =
-            contextValue.outcomes.join(",") || (errors?.length ? String(errors[0].extensions?.code ?? "INTERNAL_SERVER_ERROR") : "ok");
+          const outcome = contextValue.outcomes.join(",") || (errors?.length ? errorCode(errors[0]) : "ok");
           logRequest(log, contextValue.requestId, contextValue.started, operationName ?? null, outcome);
         },
       };
@@ -93,22 +55,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** GraphiQL with everything inlined (9 MB, made on first view): it works offline, unlike the CDN-hosted default pages. */
-function graphiqlLandingPage(): ApolloServerPlugin<Context> {
-  let html: string | undefined;
-  const page = async () => (html ??= renderGraphiQL({ title: "Solvent", endpoint: "/graphql", defaultHeaders: '{"Authorization": "Bearer <token>"}' }));
-  return {
-    async serverWillStart() {
-      return {
-        async renderLandingPage() {
-          return { html: page };
-        },
-      };
-    },
-  };
-}
-
-export async function startServer(options: {
+interface ServerOptions {
   schema: GraphQLSchema;
   ledger: Ledger;
   events: EventHub;
@@ -117,7 +64,37 @@ export async function startServer(options: {
   config: Pick<Config, "host" | "port" | "introspection" | "landingPage" | "limits" | "production">;
   log: Logger;
   ready: () => Promise<boolean>;
-}): Promise<Server> {
+}
+
+/** Each request's context: its id (the client's x-request-id, if sane), its caller, fresh loaders. */
+function requestContext({ ledger, events, authenticate, log }: ServerOptions) {
+  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
+    const header = req.header("x-request-id");
+    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const started = process.hrtime.bigint();
+    // A request refused here never reaches the plugins: it is logged here.
+    const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
+      const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
+      logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
+      throw error;
+    });
+    return { ledger, events, caller, requestId, started, outcomes: [], authorizedRootFields: new Set<string>(), loaders: createLoaders(ledger) };
+  };
+}
+
+/** Malformed JSON and oversized bodies: a clear answer, never a stack trace. */
+function httpErrors(log: Logger) {
+  return (error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error({ err: error }, "http error");
+    res.status(status).json({
+      errors: [{ message: status === 500 ? INTERNAL_ERROR_MESSAGE : error.message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }],
+    });
+  };
+}
+
+export async function startServer(options: ServerOptions): Promise<Server> {
   const { schema, ledger, events, authenticate, config, log } = options;
   const app = express();
   app.disable("x-powered-by");
@@ -133,7 +110,6 @@ export async function startServer(options: {
     authenticate,
     validationRules: guard.validationRules,
     introspection: config.introspection,
-    formatError,
     log,
   });
   const apollo = new ApolloServer<Context>({
@@ -154,11 +130,10 @@ export async function startServer(options: {
       // Nothing here is cacheable by HTTP caches; its hook on every field costs time on every request.
       ApolloServerPluginCacheControlDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => subscriptions.dispose() }) },
-      config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
+      config.landingPage ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
-      costLimit(schema, config.limits.maxCost),
-      rateLimit(config.limits),
+      checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits), authorizeOperation()]),
     ],
   });
   await apollo.start();
@@ -173,34 +148,13 @@ export async function startServer(options: {
     const ready = await options.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
   });
+  if (config.landingPage) app.get("/graphql", compressPlayground);
   app.use(
     "/graphql",
     express.json({ limit: "100kb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const header = req.header("x-request-id");
-        const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
-        res.setHeader("x-request-id", requestId);
-        const started = process.hrtime.bigint();
-        // A request refused here never reaches the plugins: it is logged here.
-        const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
-          const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
-          if (!(error instanceof GraphQLError)) log.error({ requestId, err: error }, "internal error");
-          logRequest(log, requestId, started, operationName, error instanceof GraphQLError ? String(error.extensions.code) : "INTERNAL_SERVER_ERROR");
-          throw error;
-        });
-        return { ledger, events, caller, requestId, started, outcomes: [], loaders: createLoaders(ledger) };
-      },
-    }),
+    expressMiddleware(apollo, { context: requestContext(options) }),
   );
-  // Malformed JSON and oversized bodies: a clear answer, never a stack trace.
-  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: error }, "http error");
-    res.status(status).json({
-      errors: [{ message: status === 500 ? INTERNAL_ERROR_MESSAGE : error.message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }],
-    });
-  });
+  app.use(httpErrors(log));
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;

@@ -83,6 +83,22 @@ test.each<[string, () => Promise<string>, string]>([
   ["a token with no role", async () => `Bearer ${await sign({ sub: "someone", exp: hour() }, { alg: "HS256" }, secretKey)}`, "role must be one of"],
   ["a token with an unknown role", async () => `Bearer ${await sign(adminClaims({ role: "root" }), { alg: "HS256" }, secretKey)}`, "role must be one of"],
   ["a sub longer than 255 characters", async () => `Bearer ${await sign(adminClaims({ sub: "s".repeat(256) }), { alg: "HS256" }, secretKey)}`, "sub must be"],
+  ...(
+    [
+      ["that is a number", 42],
+      ["that is an object", { id: "someone" }],
+      ["that is an array", ["someone"]],
+      ["that is empty", ""],
+      ["with a NUL character", "some\u0000one"],
+      ["with a newline", "some\none"],
+      ["with another control character", "some\u001bone"],
+      ["with a lone surrogate", "some\ud800one"],
+    ] as Array<[string, unknown]>
+  ).map(([what, sub]): [string, () => Promise<string>, string] => [
+    `a sub ${what}`,
+    async () => `Bearer ${await sign(adminClaims({ sub: sub as string }), { alg: "HS256" }, secretKey)}`,
+    "sub must be",
+  ]),
   ["a token that is not valid yet", async () => `Bearer ${await sign(adminClaims({ nbf: hour() }), { alg: "HS256" }, secretKey)}`, "not valid"],
   ["an RS256 token from a key the JWKS does not hold", async () => `Bearer ${await sign(adminClaims(), { alg: "RS256", kid: "rsa-1" }, (await generateKeyPair("RS256")).privateKey)}`, "not valid"],
   ["an RS256 token naming a kid the JWKS does not have", async () => `Bearer ${await sign(adminClaims(), { alg: "RS256", kid: "rsa-9" }, rsa.privateKey)}`, "not valid"],
@@ -94,9 +110,10 @@ test.each<[string, () => Promise<string>, string]>([
   expect(response.data).toBeUndefined();
   expect(response.errors).toEqual([{ message: expect.stringContaining(message), extensions: { code: "UNAUTHENTICATED" } }]);
   expect(unchanged).toBe(true);
-  // One log line for the request, with what it was refused for.
+  // A warning with the code (never the token), and the request's line, with what it was refused for.
   const requestId = response.headers.get("x-request-id");
   expect(server.logs.filter((line) => line.requestId === requestId)).toEqual([
+    expect.objectContaining({ level: 40, msg: "client error", code: "UNAUTHENTICATED" }),
     expect.objectContaining({ msg: "request", outcome: "UNAUTHENTICATED", durationMs: expect.any(Number) }),
   ]);
 });

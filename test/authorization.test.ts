@@ -5,6 +5,8 @@ import {
   CloseAccountDocument,
   CreditDocument,
   DebitDocument,
+  DebitThenCreditDocument,
+  DebitThenPeekInFragmentDocument,
   OpenAccountDocument,
   PayAndPeekDocument,
   PayDocument,
@@ -306,6 +308,51 @@ test("a refused payer selection names what may be asked, and moves nothing", asy
   expect(response.errors?.[0].message).toContain("to.customerName, to.balance, credit.balanceAfter");
   const { account } = await server.query(AccountByIdDocument, { id: f.other.id });
   expect(account?.balance).toBe("50.00");
+});
+
+describe("a document with several mutations is authorized whole, before any of them runs", () => {
+  test.each([
+    [
+      "a debit, then a credit (staff only)",
+      (f: Fixture) =>
+        clients.alice.request(DebitThenCreditDocument, {
+          debit: { accountId: f.account.id, amount: "1.00", idempotencyKey: key("multi") },
+          credit: { accountId: f.account.id, amount: "1.00", idempotencyKey: key("multi") },
+        }),
+      /a customer may not credit/,
+    ],
+    [
+      "a debit, then a transfer to bob's account asking for its balance, in a named fragment",
+      (f: Fixture) =>
+        clients.alice.request(DebitThenPeekInFragmentDocument, {
+          debit: { accountId: f.account.id, amount: "1.00", idempotencyKey: key("multi") },
+          transfer: { fromAccountId: f.account.id, toAccountId: f.other.id, amount: "5.00", idempotencyKey: key("multi") },
+        }),
+      /not yours.*to\.balance/,
+    ],
+  ])("%s: FORBIDDEN (403) and nothing posted", async (_label, send, message) => {
+    const f = await fixture();
+    const before = await databaseDigest(server.sql);
+    const response = await send(f);
+    expect(response.status).toBe(403);
+    expect(response.data).toBeUndefined();
+    expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code: "FORBIDDEN" }) })]);
+    // Balances, versions, postings and idempotency keys all as they were.
+    expect(await databaseDigest(server.sql)).toBe(before);
+    const { account } = await server.query(AccountByIdDocument, { id: f.account.id });
+    expect(account).toMatchObject({ balance: "100.00", version: f.account.version });
+  });
+
+  test("when every field is allowed, all run", async () => {
+    const f = await fixture();
+    const response = await clients.teller.request(DebitThenCreditDocument, {
+      debit: { accountId: f.account.id, amount: "1.00", idempotencyKey: key("multi") },
+      credit: { accountId: f.account.id, amount: "2.00", idempotencyKey: key("multi") },
+    });
+    expect(response.data).toEqual({ debit: { __typename: "PostingSuccess" }, credit: { __typename: "PostingSuccess" } });
+    const { account } = await server.query(AccountByIdDocument, { id: f.account.id });
+    expect(account?.balance).toBe("101.00");
+  });
 });
 
 test("every posting records the acting subject; staff see it, customers see null", async () => {

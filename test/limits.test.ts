@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import net from "node:net";
+import { gunzipSync } from "node:zlib";
 import { AccountBalanceDocument, CreditDocument } from "./generated/graphql";
 import { withFaultyAccount } from "./support/faults";
 import { openAccount } from "./support/flows";
+import { loadConfig } from "../src/config";
+import type { Caller } from "../src/ledger/caller";
 import { ADMIN, key, startTestServer, type TestServer } from "./support/harness";
 import { databaseDigest, ledgerViolations } from "./support/ledgerInvariant";
 
@@ -94,15 +98,23 @@ test("a batch of operations is refused whole: nothing in it runs", async () => {
   expect(await databaseDigest(server.sql)).toBe(before);
 });
 
-describe("rate limit on mutations, per subject", () => {
+describe("rate limit on mutations, per subject, with a configured limit for tellers and admins", () => {
   let limited: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({ logLevel: "debug", env: { RATE_LIMIT_MUTATIONS_PER_SECOND: "2", RATE_LIMIT_MUTATION_BURST: "3" } });
+    limited = await startTestServer({
+      logLevel: "debug",
+      env: {
+        RATE_LIMIT_TELLER_MUTATIONS_PER_SECOND: "2",
+        RATE_LIMIT_TELLER_MUTATION_BURST: "3",
+        RATE_LIMIT_ADMIN_MUTATIONS_PER_SECOND: "1",
+        RATE_LIMIT_ADMIN_MUTATION_BURST: "1",
+      },
+    });
   });
   afterAll(() => limited.stop());
 
   test("a burst of 3, then RATE_LIMITED (429, Retry-After) with nothing posted; others and queries are not held up", async () => {
-    const account = await openAccount(limited, { deposit: "1.00" });
+    const account = await openAccount(server, { deposit: "1.00" });
     const teller = await limited.as({ subject: "busy-teller", role: "teller" });
     const creditOnce = () => teller.request(CreditDocument, { input: { accountId: account.id, amount: "1.00", idempotencyKey: key("rl") } });
     const burst = await Promise.all([creditOnce(), creditOnce(), creditOnce()]);
@@ -133,7 +145,7 @@ describe("rate limit on mutations, per subject", () => {
   });
 
   test("each mutation field counts: 4 aliased credits in one request exceed a burst of 3", async () => {
-    const account = await openAccount(limited, { deposit: "1.00" });
+    const account = await openAccount(server, { deposit: "1.00" });
     const alias = (i: number) => `c${i}: credit(input: {accountId: "${account.id}", amount: "1", idempotencyKey: "${key()}"}) { __typename }`;
     const before = await databaseDigest(limited.sql);
     const { status, body } = await post(limited, { query: `mutation { ${[1, 2, 3, 4].map(alias).join(" ")} }` }, {
@@ -142,6 +154,108 @@ describe("rate limit on mutations, per subject", () => {
     expect(status).toBe(429);
     expect(body.errors?.[0].extensions.code).toBe("RATE_LIMITED");
     expect(await databaseDigest(limited.sql)).toBe(before);
+  });
+
+  /** Sends a mutation document as a teller of its own (a full bucket); `c(i)` is a credit of 1.00 aliased `c<i>`. */
+  async function asFreshTeller(document: (c: (i: number, directives?: string) => string) => string) {
+    const account = await openAccount(server, { deposit: "1.00" });
+    const c = (i: number, directives = "") =>
+      `c${i}: credit(input: {accountId: "${account.id}", amount: "1", idempotencyKey: "${key(`c${i}`)}"}) ${directives} { __typename }`;
+    const before = await databaseDigest(limited.sql);
+    const authorization = `Bearer ${await limited.token({ subject: `teller-${randomUUID()}`, role: "teller" })}`;
+    const answer = await post(limited, { query: document(c) }, { authorization });
+    return { ...answer, unchanged: (await databaseDigest(limited.sql)) === before };
+  }
+
+  test("an admin's configured limit: 1 a second, bursts of 1", async () => {
+    const account = await openAccount(server, { deposit: "1.00" });
+    const admin = await limited.as({ subject: "busy-admin", role: "admin" });
+    const creditOnce = () => admin.request(CreditDocument, { input: { accountId: account.id, amount: "1.00", idempotencyKey: key("rl") } });
+    expect((await creditOnce()).data?.credit.__typename).toBe("PostingSuccess");
+    const refused = await creditOnce();
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0].message).toContain("at most 1 mutations a second (bursts of 1) per admin");
+  });
+
+  test("fields in named fragments count: 4 credits spread from nested fragments exceed a burst of 3", async () => {
+    const { status, body, unchanged } = await asFreshTeller(
+      (c) => `mutation { ...Two ...More }
+        fragment Two on Mutation { ${c(1)} ${c(2)} }
+        fragment More on Mutation { ... on Mutation { ${c(3)} } ...Last }
+        fragment Last on Mutation { ${c(4)} }`,
+    );
+    expect(status).toBe(429);
+    expect(body.errors?.[0].extensions.code).toBe("RATE_LIMITED");
+    expect(unchanged).toBe(true);
+  });
+
+  test("skipped fields do not count, nor a field repeated under one name (it runs once): 3 credits fit a burst of 3", async () => {
+    const { status, body, unchanged } = await asFreshTeller((c) => {
+      const first = c(1);
+      return `mutation ($no: Boolean = false) { ...Three ${first} ${c(4, "@skip(if: true)")} ${c(5, "@include(if: $no)")} }
+        fragment Three on Mutation { ${first} ${c(2)} ... on Mutation { ${c(3)} } }`;
+    });
+    expect(status).toBe(200);
+    expect(Object.keys(body.data ?? {})).toEqual(["c1", "c2", "c3"]);
+    expect(unchanged).toBe(false);
+  });
+});
+
+describe("rate limits by role, by default", () => {
+  let defaults: TestServer;
+  beforeAll(async () => {
+    // The harness turns the customers' limit off; "" is unset: the default.
+    defaults = await startTestServer({ env: { RATE_LIMIT_CUSTOMER_MUTATIONS_PER_SECOND: "" } });
+  });
+  afterAll(() => defaults.stop());
+
+  /** Sends documents of 15 debits (of accounts that do not exist: nothing is written) until one is refused; the debits accepted before it. */
+  async function debitUntilRefused(caller: Caller, documents: number) {
+    const debit = (i: number) => `d${i}: debit(input: {accountId: "${randomUUID()}", amount: "1", idempotencyKey: "${key()}"}) { __typename }`;
+    let accepted = 0;
+    const authorization = `Bearer ${await defaults.token(caller)}`;
+    for (let n = 0; n < documents; n++) {
+      const query = `mutation { ${Array.from({ length: 15 }, (_, i) => debit(i)).join(" ")} }`;
+      const response = await fetch(defaults.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: JSON.stringify({ query }),
+      });
+      if (response.status === 429) return { accepted, refused: ((await response.json()) as Body).errors?.[0].message };
+      expect(response.status).toBe(200);
+      accepted += 15;
+    }
+    return { accepted, refused: undefined };
+  }
+
+  test("customers: 100 a second, bursts of 200", async () => {
+    const { accepted, refused } = await debitUntilRefused({ subject: `customer-${randomUUID()}`, role: "customer" }, 40);
+    expect(refused).toContain("at most 100 mutations a second (bursts of 200) per customer");
+    // The burst, and what refilled while the requests were sent.
+    expect(accepted).toBeGreaterThanOrEqual(195);
+    expect(accepted).toBeLessThan(400);
+  });
+
+  test.each<Caller["role"]>(["teller", "admin"])("%s: no limit", async (role) => {
+    expect(await debitUntilRefused({ subject: `${role}-${randomUUID()}`, role }, 30)).toEqual({ accepted: 450, refused: undefined });
+  });
+});
+
+describe("rate limit settings", () => {
+  test("by default customers are limited, tellers and admins are not", () => {
+    expect(loadConfig({}).limits.mutationRates).toEqual({
+      customer: { perSecond: 100, burst: 200 },
+      teller: { perSecond: 0, burst: 1 },
+      admin: { perSecond: 0, burst: 1 },
+    });
+    expect(loadConfig({ RATE_LIMIT_TELLER_MUTATIONS_PER_SECOND: "50" }).limits.mutationRates.teller).toEqual({ perSecond: 50, burst: 100 });
+  });
+
+  test.each([
+    ["RATE_LIMIT_MUTATIONS_PER_SECOND", /RATE_LIMIT_CUSTOMER_MUTATIONS_PER_SECOND/],
+    ["RATE_LIMIT_MUTATION_BURST", /RATE_LIMIT_CUSTOMER_MUTATION_BURST/],
+  ])("the old %s is refused at start-up, naming its replacement", (name, replacement) => {
+    expect(() => loadConfig({ [name]: "0" })).toThrow(replacement);
   });
 });
 
@@ -211,6 +325,22 @@ describe("introspection, the GraphiQL page and CSRF", () => {
     } finally {
       await Promise.all([open.stop(), closed.stop()]);
     }
+  });
+
+  test("the page is served compressed, subscribes over graphql-ws, and says where the token goes; GraphQL answers are not compressed", async () => {
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(server.url, { headers: { accept: "text/html", "accept-encoding": "gzip" } }, resolve).on("error", reject),
+    );
+    const body = Buffer.concat(await answer.toArray());
+    expect(answer.headers["content-encoding"]).toBe("gzip");
+    const html = gunzipSync(body).toString("utf8");
+    expect(body.length).toBeLessThan(html.length / 3);
+    expect(html).toContain('"subscriptionsProtocol":"WS"');
+    for (const explained of ['{\\"Authorization\\": \\"Bearer <token>\\"}', "npm start", "npm run token -- --role customer", "Shift-Ctrl-R"]) {
+      expect(html).toContain(explained);
+    }
+    const { headers } = await post(server, { query: "{ __typename }" }, { "accept-encoding": "gzip" });
+    expect(headers.get("content-encoding")).toBeNull();
   });
 
   test("CSRF prevention: a simple GET or a text/plain POST is refused before it runs", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
+import { AccountBalanceDocument, AccountsDocument, DebitDocument } from "./generated/graphql";
 import { withFaultyAccount } from "./support/faults";
 import { openAccount } from "./support/flows";
 import { ADMIN, key, startTestServer, type TestServer } from "./support/harness";
@@ -75,8 +75,21 @@ test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, det
     const requestId = error.extensions?.requestId;
     expect(response.headers.get("x-request-id")).toBe(requestId);
     const logged = server.logs.find((line) => line.requestId === requestId && line.msg === "internal error");
-    expect(JSON.stringify(logged)).toContain("unknown currency XTS");
+    expect(logged).toMatchObject({ level: 50, err: { stack: expect.stringContaining("unknown currency XTS") } });
+    expect(server.logs.filter((line) => line.requestId === requestId).at(-1)).toMatchObject({ msg: "request", outcome: "INTERNAL_SERVER_ERROR" });
   });
+});
+
+test("a client's mistake (a bad page size) is logged as a client error with its code, no stack; the request line says the same code", async () => {
+  const response = await server.request(AccountsDocument, { first: 0 });
+  expect(response.errors).toEqual([expect.objectContaining({ message: "`first` must be between 1 and 100", extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) })]);
+  const requestId = response.headers.get("x-request-id");
+  const lines = server.logs.filter((line) => line.requestId === requestId);
+  expect(lines).toEqual([
+    expect.objectContaining({ level: 30, msg: "client error", code: "BAD_USER_INPUT", operationName: "Accounts" }),
+    expect.objectContaining({ level: 30, msg: "request", outcome: "BAD_USER_INPUT" }),
+  ]);
+  expect(JSON.stringify(lines)).not.toMatch(/stack|internal/);
 });
 
 test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error, no stack trace", async () => {

@@ -54,9 +54,15 @@ async function connect(server: TestServer, caller: Caller | null = ADMIN) {
 }
 
 /** Subscribes and waits until the server listens, so nothing posted afterwards can be missed. */
-async function subscribe<T>(server: TestServer, client: WsClient, query: string, accountId: string): Promise<Subscribed<T>> {
+async function subscribe<T>(
+  server: TestServer,
+  client: WsClient,
+  query: string,
+  accountId: string,
+  extensions?: Record<string, unknown>,
+): Promise<Subscribed<T>> {
   const before = server.solvent.events.hub.subscribers(accountId);
-  const iterator = client.iterate<T>({ query, variables: { accountId } });
+  const iterator = client.iterate<T>({ query, variables: { accountId }, extensions });
   const first = iterator.next();
   await eventually(async () => server.solvent.events.hub.subscribers(accountId), (n) => n > before, 10_000);
   return { first, iterator };
@@ -121,12 +127,23 @@ test("subscriptions are authorized like queries: a token to connect, and only ac
   const alices = await openAccount(serverA, { deposit: "1.00", ownerId: "alice" });
   const bobs = await openAccount(serverA, { deposit: "1.00", ownerId: "bob" });
 
-  const anonymous = await connect(serverA, null);
+  // A bad token when connecting closes the socket.
+  const forged = createClient({ url: serverA.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: "Bearer forged" }, retryAttempts: 0 });
+  clients.push(forged);
   const refused = await new Promise<number>((resolve) => {
-    anonymous.on("closed", (event) => resolve((event as { code: number }).code));
-    anonymous.iterate({ query: print(AccountActivityDocument), variables: { accountId: alices.id } }).next().catch(() => undefined);
+    forged.on("closed", (event) => resolve((event as { code: number }).code));
+    forged.iterate({ query: print(AccountActivityDocument), variables: { accountId: alices.id } }).next().catch(() => undefined);
   });
   expect(refused).toBe(4403);
+  // No token when connecting: a subscription without one of its own is refused.
+  const anonymous = await connect(serverA, null);
+  for (const extensions of [undefined, { headers: { Authorization: "Bearer forged" } }]) {
+    const unauthenticated = await anonymous
+      .iterate({ query: print(AccountActivityDocument), variables: { accountId: alices.id }, extensions })
+      .next()
+      .catch((errors: unknown) => errors);
+    expect(unauthenticated).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);
+  }
 
   const alice = await connect(serverA, { subject: "alice", role: "customer" });
   const denied = await alice.iterate({ query: print(AccountActivityDocument), variables: { accountId: bobs.id } }).next();
@@ -140,4 +157,26 @@ test("subscriptions are authorized like queries: a token to connect, and only ac
   expect(query).toEqual([expect.objectContaining({ message: expect.stringContaining("only subscriptions go over the WebSocket"), extensions: { code: "BAD_REQUEST" } })]);
   const invalid = await alice.iterate({ query: "subscription { accountActivity { id } }" }).next().catch((errors: unknown) => errors);
   expect(invalid).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
+});
+
+test("a subscription sent as an HTTP POST is a 400 BAD_REQUEST that points to the WebSocket; nothing runs", async () => {
+  const account = await openAccount(serverA, { deposit: "1.00" });
+  const response = await serverA.request(AccountActivityDocument, { accountId: account.id });
+  expect(response.status).toBe(400);
+  expect(response.data).toBeUndefined();
+  expect(response.errors).toEqual([
+    expect.objectContaining({ message: expect.stringMatching(/WebSocket \(graphql-ws\).*\/graphql/), extensions: expect.objectContaining({ code: "BAD_REQUEST" }) }),
+  ]);
+  expect(serverA.solvent.events.hub.subscribers(account.id)).toBe(0);
+});
+
+test("GraphiQL's way: no token when connecting, the Headers tab in each subscription's extensions.headers", async () => {
+  const account = await openAccount(serverA, { deposit: "5.00" });
+  // What the page sends: empty connectionParams, then the headers with the subscription.
+  const page = await connect(serverA, null);
+  const headers = { Authorization: `Bearer ${await serverA.token({ subject: "playground-user", role: "teller" })}` };
+  const activity = await subscribe<Activity>(serverA, page, print(AccountActivityDocument), account.id, { headers });
+  await serverA.query(CreditDocument, { input: { accountId: account.id, amount: "2.00", idempotencyKey: key() } });
+  expect((await take(activity, 1))[0].accountActivity).toMatchObject({ type: "CREDIT", amount: "2.00", accountVersion: 2 });
+  expect(serverA.logs).toContainEqual(expect.objectContaining({ msg: "subscription", subject: "playground-user" }));
 });

@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { parseResolveInfo, type ResolveTree } from "graphql-parse-resolve-info";
-import type { AuthChecker } from "type-graphql";
+import { getMetadataStorage, type AuthChecker } from "type-graphql";
 import { canSee, type Role } from "../ledger/caller";
+import type { Check } from "./beforeExecution";
 import type { Context } from "./context";
 import { clientError } from "./errors";
 
@@ -64,7 +65,8 @@ async function checkPayerSelection(context: Context, args: { input?: { toAccount
   }
 }
 
-export const authChecker: AuthChecker<Context, Rule> = async ({ context, args, info }, rules) => {
+/** Whether `rules` let the caller run this field: true, or a FORBIDDEN error. */
+async function decide(context: Context, args: Record<string, unknown>, info: GraphQLResolveInfo, rules: readonly Rule[]): Promise<true> {
   const { role } = context.caller;
   for (const rule of rules) {
     if (rule === role) return true;
@@ -80,4 +82,48 @@ export const authChecker: AuthChecker<Context, Rule> = async ({ context, args, i
   }
   const what = info.parentType.name === "Mutation" ? info.fieldName : `see ${info.parentType.name}.${info.fieldName}`;
   throw forbidden(`a ${role} may not ${what}`);
+}
+
+/**
+ * The rules @Authorized declares on each root field ("Mutation.debit"), from
+ * type-graphql's metadata (complete once the schema is built).
+ */
+function declaredRootRules(): Map<string, Rule[]> {
+  const storage = getMetadataStorage();
+  const roots = { Query: storage.queries, Mutation: storage.mutations, Subscription: storage.subscriptions };
+  const rules = new Map<string, Rule[]>();
+  for (const [type, fields] of Object.entries(roots)) {
+    for (const field of fields) if (field.roles) rules.set(`${type}.${field.schemaName}`, field.roles);
+  }
+  return rules;
+}
+
+/**
+ * Decides every root field of an operation before any of them runs, with
+ * the same rules and the arguments and selection each will execute with:
+ * one forbidden field refuses the whole operation, so a document cannot
+ * move money with its first fields and be refused at a later one. What it
+ * allowed is recorded in the context, for authChecker.
+ */
+export function authorizeOperation(): Check {
+  const rules = declaredRootRules();
+  return async ({ contextValue }, rootFields) => {
+    for (const { responseKey, args, info } of rootFields) {
+      const fieldRules = rules.get(`${info.parentType.name}.${info.fieldName}`);
+      if (!fieldRules) continue;
+      await decide(contextValue, args, info, fieldRules);
+      contextValue.authorizedRootFields.add(responseKey);
+    }
+  };
+}
+
+/**
+ * type-graphql's check, as each field with @Authorized runs: a root field
+ * authorizeOperation allowed is not decided again (the payer check reads
+ * the database); anything else, such as a subscription over the WebSocket,
+ * is decided here.
+ */
+export const authChecker: AuthChecker<Context, Rule> = ({ context, args, info }, rules) => {
+  if (!info.path.prev && context.authorizedRootFields.has(String(info.path.key))) return true;
+  return decide(context, args, info, rules);
 };

@@ -17,6 +17,8 @@ export interface Context {
   started: bigint;
   /** Union members the mutations of this request answered with, for the request log. */
   outcomes: string[];
+  /** Response keys of the root fields authorized before execution (see authorizeOperation): not decided again. */
+  authorizedRootFields: Set<string>;
   loaders: Loaders;
 }
 

@@ -1,18 +1,21 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { getNamedType, Kind, type GraphQLSchema, type SelectionSetNode } from "graphql";
+import { getNamedType, OperationTypeNode, type GraphQLSchema } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import { TokenBucket } from "limiter";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../config";
+import type { Caller } from "../ledger/caller";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../ledger/history";
+import type { Check } from "./beforeExecution";
 import type { Context } from "./context";
 import { clientError } from "./errors";
 
 /*
  * Limits on what one request may ask for, all checked before anything
- * executes: an operation over a limit is answered with a GraphQL error and
- * never reaches the database.
+ * executes (validation rules, and checks run by checkBeforeExecution): an
+ * operation over a limit is answered with a GraphQL error and never reaches
+ * the database.
  */
 export const FIXED_LIMITS = { maxAliases: 15, maxDirectives: 10, maxTokens: 2000 };
 
@@ -43,72 +46,50 @@ const pageCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
   return 1 + childComplexity * Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
 };
 
-export function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [pageCost] });
-          } catch {
-            // Variables that do not fit the operation: execution refuses them before any resolver runs.
-            return;
-          }
-          if (cost > maxCost) {
-            throw clientError(`this operation would cost ${cost}, more than the ${maxCost} allowed: ask for fewer or smaller pages`, "QUERY_TOO_COSTLY", 400, {
-              extensions: { cost, maxCost },
-            });
-          }
-        },
-      };
-    },
+export function costLimit(schema: GraphQLSchema, maxCost: number): Check {
+  return ({ request, document }) => {
+    const cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [pageCost] });
+    if (cost > maxCost) {
+      throw clientError(`this operation would cost ${cost}, more than the ${maxCost} allowed: ask for fewer or smaller pages`, "QUERY_TOO_COSTLY", 400, {
+        extensions: { cost, maxCost },
+      });
+    }
   };
-}
-
-/** Root fields of a selection, inline fragments included: each mutation field is one mutation. */
-function rootFields(selectionSet: SelectionSetNode): number {
-  return selectionSet.selections.reduce(
-    (count, selection) => count + (selection.kind === Kind.INLINE_FRAGMENT ? rootFields(selection.selectionSet) : 1),
-    0,
-  );
 }
 
 /**
- * A token bucket per subject for mutations: `mutationsPerSecond` on
- * average, bursts of `mutationBurst`. Buckets live in this process; with
- * several processes each allows the rate.
+ * A token bucket per subject for mutations, with the rate and burst of the
+ * subject's role (a role with no rate is not limited). Each mutation field
+ * that will run counts, however the document spells it (aliases,
+ * fragments). Buckets live in this process; with several processes each
+ * allows the rate.
  */
-export function rateLimit(limits: Limits): ApolloServerPlugin<Context> {
-  const { mutationsPerSecond: rate, mutationBurst: burst } = limits;
+export function rateLimit(limits: Limits): Check {
   const buckets = new LRUCache<string, TokenBucket>({ max: 100_000 });
-  const bucketOf = (subject: string) => {
-    let bucket = buckets.get(subject);
+  const bucketOf = ({ subject, role }: Caller) => {
+    const key = `${role}:${subject}`;
+    let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket({ bucketSize: burst, tokensPerInterval: rate, interval: "second" });
+      const { perSecond, burst } = limits.mutationRates[role];
+      bucket = new TokenBucket({ bucketSize: burst, tokensPerInterval: perSecond, interval: "second" });
       // A subject not seen for a while starts with a full bucket.
       bucket.content = burst;
-      buckets.set(subject, bucket);
+      buckets.set(key, bucket);
     }
     return bucket;
   };
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, contextValue }) {
-          if (rate === 0 || operation?.operation !== "mutation") return;
-          const count = rootFields(operation.selectionSet);
-          const bucket = bucketOf(contextValue.caller.subject);
-          if (bucket.tryRemoveTokens(count)) return;
-          const retryAfterSeconds = count > burst ? undefined : Math.max(1, Math.ceil(bucket.getWaitTime(count) / 1000));
-          throw clientError(
-            `rate limit: at most ${rate} mutations a second (bursts of ${burst}) per caller${retryAfterSeconds ? `; retry in ${retryAfterSeconds} s` : ""}`,
-            "RATE_LIMITED",
-            429,
-            { extensions: { retryAfterSeconds }, headers: retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {} },
-          );
-        },
-      };
-    },
+  return ({ operation, contextValue: { caller } }, rootFields) => {
+    const { perSecond, burst } = limits.mutationRates[caller.role];
+    if (perSecond === 0 || operation.operation !== OperationTypeNode.MUTATION) return;
+    const count = rootFields.length;
+    const bucket = bucketOf(caller);
+    if (bucket.tryRemoveTokens(count)) return;
+    const retryAfterSeconds = count > burst ? undefined : Math.max(1, Math.ceil(bucket.getWaitTime(count) / 1000));
+    throw clientError(
+      `rate limit: at most ${perSecond} mutations a second (bursts of ${burst}) per ${caller.role}${retryAfterSeconds ? `; retry in ${retryAfterSeconds} s` : ""}`,
+      "RATE_LIMITED",
+      429,
+      { extensions: { retryAfterSeconds }, headers: retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {} },
+    );
   };
 }

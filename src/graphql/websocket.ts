@@ -9,7 +9,6 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
-  type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
@@ -20,17 +19,44 @@ import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { Logger } from "../logger";
 import { createLoaders, type Context } from "./context";
-import { clientError } from "./errors";
+import { clientError, formatError, logError } from "./errors";
 import { FIXED_LIMITS } from "./limits";
 
 /** graphql-js leaves its parse and validation errors without a code; HTTP requests get these from Apollo. */
 const withCode = (errors: readonly GraphQLError[], code: string) =>
   errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code, ...error.extensions } }));
 
+/** The Authorization header among a subscription's `extensions.headers`, whatever its case. */
+function authorizationHeader(extensions: Record<string, unknown> | null | undefined): string | undefined {
+  const headers = extensions?.headers;
+  if (!headers || typeof headers !== "object") return undefined;
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Who a subscription runs as: the connection's caller when it connected
+ * with a token; otherwise the token the subscription itself carries in
+ * `extensions.headers`, which is where GraphiQL's page sends its Headers
+ * tab (it sends no connectionParams). A GraphQL error when there is none
+ * or it is not valid.
+ */
+async function subscriptionCaller(
+  authenticate: Authenticate,
+  connectionCaller: Caller | undefined,
+  extensions: Record<string, unknown> | null | undefined,
+): Promise<Caller | GraphQLError> {
+  if (connectionCaller) return connectionCaller;
+  return authenticate(authorizationHeader(extensions)).catch((error: unknown) =>
+    error instanceof GraphQLError ? error : new GraphQLError("authentication failed", { originalError: error as Error }),
+  );
+}
+
 /**
  * GraphQL subscriptions over graphql-ws, on the HTTP server's /graphql path.
  * The connection authenticates once (connectionParams.authorization, a
- * bearer token); only subscriptions go this way (queries and mutations use
+ * bearer token), or, without one, each subscription does with its own
+ * (see subscriptionCaller); only subscriptions go this way (queries and mutations use
  * POST, with its limits), and they are parsed and validated with the same
  * limits as the HTTP requests.
  */
@@ -42,16 +68,14 @@ export function serveSubscriptions(options: {
   authenticate: Authenticate;
   validationRules: ValidationRule[];
   introspection: boolean;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
 }) {
   const { schema, ledger, events, authenticate, log } = options;
   const rules = [...specifiedRules, ...options.validationRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
-      const formatted = options.formatError(error.toJSON(), error);
-      if (formatted.extensions?.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.originalError ?? error }, "internal error in a subscription");
-      return formatted;
+      logError(log, error, { transport: "websocket" });
+      return formatError(error.toJSON(), error);
     });
   const wsServer = new WebSocketServer({ server: options.httpServer, path: "/graphql" });
 
@@ -59,12 +83,17 @@ export function serveSubscriptions(options: {
     {
       schema,
       onConnect: async (ctx) => {
-        const caller = await authenticate(String(ctx.connectionParams?.authorization ?? "")).catch(() => undefined);
+        const authorization = ctx.connectionParams?.authorization;
+        // No token: each subscription must bring its own (see subscriptionCaller).
+        if (authorization === undefined) return true;
+        const caller = await authenticate(String(authorization)).catch(() => undefined);
         if (!caller) return false;
         ctx.extra.caller = caller;
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const caller = await subscriptionCaller(authenticate, ctx.extra.caller, payload.extensions);
+        if (caller instanceof GraphQLError) return [caller];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: FIXED_LIMITS.maxTokens });
@@ -77,14 +106,15 @@ export function serveSubscriptions(options: {
           return [clientError("only subscriptions go over the WebSocket; send queries and mutations as HTTP POST", "BAD_REQUEST", 400)];
         }
         const requestId = randomUUID();
-        log.info({ requestId, operationName: payload.operationName ?? null, subject: ctx.extra.caller!.subject }, "subscription");
+        log.info({ requestId, operationName: payload.operationName ?? null, subject: caller.subject }, "subscription");
         const contextValue: Context = {
           ledger,
           events,
-          caller: ctx.extra.caller!,
+          caller,
           requestId,
           started: process.hrtime.bigint(),
           outcomes: [],
+          authorizedRootFields: new Set<string>(),
           // A subscription lives long: what it reads must not be remembered from one event to the next.
           loaders: createLoaders(ledger, { cache: false }),
         };

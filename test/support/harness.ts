@@ -53,8 +53,8 @@ export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql
 
 /**
  * The real server, on a free port, against the test database, with its logs
- * captured. It verifies HS256 tokens signed with a secret of its own; the
- * rate limit is off unless a test sets it.
+ * captured. It verifies HS256 tokens signed with a secret of its own; no
+ * role is rate limited unless a test sets it.
  */
 export async function startTestServer(
   options: { logLevel?: string; env?: Record<string, string>; databaseUrl?: string; beforeMark?: SolventOptions["beforeMark"] } = {},
@@ -73,7 +73,7 @@ export async function startTestServer(
     PORT: "0",
     LOG_LEVEL: options.logLevel ?? "info",
     AUTH_JWT_SECRET: secret,
-    RATE_LIMIT_MUTATIONS_PER_SECOND: "0",
+    RATE_LIMIT_CUSTOMER_MUTATIONS_PER_SECOND: "0",
     // The embedded database shares one session among its connections (see src/db/sql.ts).
     DB_PREPARED_STATEMENTS: String(onPostgres()),
     ...options.env,
