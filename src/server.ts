@@ -110,6 +110,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     authenticate,
     validationRules: guard.validationRules,
     introspection: config.introspection,
+    // A connection without a token must start a subscription about as soon as a request must arrive.
+    idleTimeoutMs: config.limits.requestTimeoutMs,
     log,
   });
   const apollo = new ApolloServer<Context>({

@@ -180,3 +180,31 @@ test("GraphiQL's way: no token when connecting, the Headers tab in each subscrip
   expect((await take(activity, 1))[0].accountActivity).toMatchObject({ type: "CREDIT", amount: "2.00", accountVersion: 2 });
   expect(serverA.logs).toContainEqual(expect.objectContaining({ msg: "subscription", subject: "playground-user" }));
 });
+
+test("a connection without a token is closed once no subscription has run on it for a while; one with a subscription stays", async () => {
+  const quick = await startTestServer({ databaseUrl: database.url, env: { ...env, REQUEST_TIMEOUT_MS: "300" } });
+  try {
+    const account = await openAccount(quick, { deposit: "1.00" });
+    const opened = async () => {
+      const socket = new WebSocket(quick.url.replace(/^http/, "ws"), "graphql-transport-ws");
+      const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on("close", (code) => resolve({ code, at: Date.now() })));
+      await new Promise((resolve) => socket.on("open", resolve));
+      socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
+      await new Promise((resolve) => socket.once("message", resolve));
+      return { socket, closed, since: Date.now() };
+    };
+    const idle = await opened();
+    const { code, at } = await idle.closed;
+    expect({ code, afterMs: at - idle.since >= 250 }).toEqual({ code: 4401, afterMs: true });
+
+    const busy = await opened();
+    const headers = { Authorization: `Bearer ${await quick.token(ADMIN)}` };
+    busy.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: print(AccountActivityDocument), variables: { accountId: account.id }, extensions: { headers } } }));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(busy.socket.readyState).toBe(WebSocket.OPEN);
+    busy.socket.send(JSON.stringify({ id: "1", type: "complete" }));
+    expect((await busy.closed).code).toBe(4401);
+  } finally {
+    await quick.stop();
+  }
+});

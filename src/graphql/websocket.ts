@@ -12,7 +12,8 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
+import type { Context as WsContext } from "graphql-ws";
+import { useServer, type Extra } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Authenticate } from "../auth";
 import type { EventHub } from "../events";
@@ -53,10 +54,24 @@ async function subscriptionCaller(
 }
 
 /**
+ * Closes a connection that came without a token once it has had no
+ * subscription running for about `idleMs` (between one and two): it could
+ * not do anything else, and must not hold a socket for free.
+ */
+function closeWhileIdle(ctx: WsContext<Record<string, unknown>, Extra>, idleMs: number) {
+  const check = setInterval(() => {
+    if (Object.keys(ctx.subscriptions).length === 0) ctx.extra.socket.close(4401, "Unauthorized: no token, and no subscription running");
+  }, idleMs);
+  check.unref();
+  ctx.extra.socket.once("close", () => clearInterval(check));
+}
+
+/**
  * GraphQL subscriptions over graphql-ws, on the HTTP server's /graphql path.
  * The connection authenticates once (connectionParams.authorization, a
  * bearer token), or, without one, each subscription does with its own
- * (see subscriptionCaller); only subscriptions go this way (queries and mutations use
+ * (see subscriptionCaller; such a connection is closed when it stays idle for
+ * `idleTimeoutMs`); only subscriptions go this way (queries and mutations use
  * POST, with its limits), and they are parsed and validated with the same
  * limits as the HTTP requests.
  */
@@ -68,6 +83,7 @@ export function serveSubscriptions(options: {
   authenticate: Authenticate;
   validationRules: ValidationRule[];
   introspection: boolean;
+  idleTimeoutMs: number;
   log: Logger;
 }) {
   const { schema, ledger, events, authenticate, log } = options;
@@ -85,7 +101,10 @@ export function serveSubscriptions(options: {
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         // No token: each subscription must bring its own (see subscriptionCaller).
-        if (authorization === undefined) return true;
+        if (authorization === undefined) {
+          closeWhileIdle(ctx, options.idleTimeoutMs);
+          return true;
+        }
         const caller = await authenticate(String(authorization)).catch(() => undefined);
         if (!caller) return false;
         ctx.extra.caller = caller;
