@@ -87,7 +87,8 @@ export function naiveDebit(ledger: Ledger, caller: Caller, input: PostingInput):
 
 export function naiveTransfer(ledger: Ledger, caller: Caller, input: TransferInput): Promise<TransferResult> {
   const fromId = input.fromAccountId.toLowerCase();
-  const toId = input.toAccountId.toLowerCase();
+  // The bench names both accounts by id.
+  const toId = input.toAccountId!.toLowerCase();
   return ledger.db.$transaction(async (tx): Promise<TransferResult> => {
     if (fromId === toId) return fail.validation([{ path: ["input", "toAccountId"], message: "must differ from fromAccountId" }]);
     const accounts = await lockAccounts(tx, [fromId, toId]);

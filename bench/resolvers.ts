@@ -29,7 +29,7 @@ export class CannedResolver {
   @UseMiddleware(recordOutcome, withCannedData)
   cannedTransfer(@Arg("input", () => TransferInput) input: TransferInput): TransferSuccess {
     const from = cannedAccount(input.fromAccountId);
-    const to = cannedAccount(input.toAccountId);
+    const to = cannedAccount(input.toAccountId!);
     const transferId = "01a20b71-898b-77b0-8e1d-687b7ec3b479";
     return {
       outcome: "TransferSuccess",

@@ -649,6 +649,32 @@ describe("transfer", () => {
     expect(await accountById(from.id)).toMatchObject({ balance: "9.00", version: 2 });
   });
 
+  test("the receiving account by its number: the same transfer as by id (a retry by either replays); unknown is AccountNotFound", async () => {
+    const from = await openAccount(server, { deposit: "10" });
+    const to = await openAccount(server);
+    const idempotencyKey = key("by-number");
+    const byNumber = member(await transfer({ fromAccountId: from.id, toAccountNumber: to.accountNumber, amount: "2", idempotencyKey }), "TransferSuccess");
+    expect(byNumber).toMatchObject({ replayed: false, to: { id: to.id, balance: "2.00" } });
+    const byId = member(await transfer({ fromAccountId: from.id, toAccountId: to.id, amount: "2", idempotencyKey }), "TransferSuccess");
+    expect(byId).toMatchObject({ replayed: true, transferId: byNumber.transferId });
+
+    const unknown = member(await transfer({ fromAccountId: from.id, toAccountNumber: "0000000000", amount: "1" }), "AccountNotFound");
+    expect(unknown.accountId).toBe("0000000000");
+    const own = member(await transfer({ fromAccountId: from.id, toAccountNumber: from.accountNumber, amount: "1" }), "ValidationFailed");
+    expect(own.violations).toEqual([{ path: ["input", "toAccountId"], message: "must differ from fromAccountId" }]);
+    expect(await accountById(from.id)).toMatchObject({ balance: "8.00", version: 2 });
+  });
+
+  test("both toAccountId and toAccountNumber, or neither, is ValidationFailed and nothing moves", async () => {
+    const from = await openAccount(server, { deposit: "10" });
+    const to = await openAccount(server);
+    for (const target of [{ toAccountId: to.id, toAccountNumber: to.accountNumber }, {}]) {
+      const refused = member(await transfer({ fromAccountId: from.id, amount: "1", ...target }), "ValidationFailed");
+      expect(refused.violations).toEqual([{ path: ["input", "toAccountId"], message: "give exactly one of toAccountId and toAccountNumber" }]);
+    }
+    expect(await accountById(from.id)).toMatchObject({ balance: "10.00", version: 1 });
+  });
+
   test("a reference already used is ReferenceTaken and nothing moves", async () => {
     const from = await openAccount(server, { deposit: "10" });
     const to = await openAccount(server);

@@ -57,7 +57,7 @@ interface Fixture {
   /** Alice's second account, empty. */
   empty: { id: string; version: number };
   /** Bob's account: 50.00. */
-  other: { id: string; version: number };
+  other: { id: string; accountNumber: string; version: number };
 }
 
 /** Fresh accounts for each row, opened and funded by the test's own admin. */
@@ -80,7 +80,7 @@ async function fixture(): Promise<Fixture> {
     transactionId: debit.transaction.id,
     reference,
     empty: { id: empty.id, version: empty.version },
-    other: { id: other.id, version: other.version },
+    other: { id: other.id, accountNumber: other.accountNumber, version: other.version },
   };
 }
 
@@ -241,6 +241,12 @@ const rows: Row[] = [
     { alice: "TransferSuccess", bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
   ...forEach(
+    "transfer from alice's account to bob's named by its number, public fields of bob's side",
+    "transfer",
+    (c, f) => c.request(PayDocument, { input: { fromAccountId: f.account.id, toAccountNumber: f.other.accountNumber, amount: "5.00", idempotencyKey: key("authz") } }),
+    { alice: "TransferSuccess", bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
+  ),
+  ...forEach(
     "transfer from bob's account to alice's",
     "transfer",
     (c, f) => c.request(PayDocument, { input: { fromAccountId: f.other.id, toAccountId: f.account.id, amount: "5.00", idempotencyKey: key("authz") } }),
@@ -257,6 +263,13 @@ const rows: Row[] = [
     "transfer to bob's account asking for its balance and name",
     "transfer",
     (c, f) => c.request(PayAndPeekDocument, { input: { fromAccountId: f.account.id, toAccountId: f.other.id, amount: "5.00", idempotencyKey: key("authz") } }),
+    { alice: refused, bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
+  ),
+  ...forEach(
+    "transfer to bob's account named by its number, asking for its balance and name",
+    "transfer",
+    (c, f) =>
+      c.request(PayAndPeekDocument, { input: { fromAccountId: f.account.id, toAccountNumber: f.other.accountNumber, amount: "5.00", idempotencyKey: key("authz") } }),
     { alice: refused, bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
   ...forEach(

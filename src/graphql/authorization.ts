@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { parseResolveInfo, type ResolveTree } from "graphql-parse-resolve-info";
 import { getMetadataStorage, type AuthChecker } from "type-graphql";
 import { canSee, type Role } from "../ledger/caller";
+import { transferTarget, type TransferInput } from "../ledger/postings";
 import type { Check } from "./beforeExecution";
 import type { Context } from "./context";
 import { clientError } from "./errors";
@@ -51,8 +52,9 @@ function privateSelections(tree: ResolveTree, path: string): string[] {
 }
 
 /** A customer's transfer to an account it does not own may not ask for that account's private fields. */
-async function checkPayerSelection(context: Context, args: { input?: { toAccountId?: string } }, info: GraphQLResolveInfo) {
-  const target = await context.ledger.directory.find(args.input?.toAccountId ?? "");
+async function checkPayerSelection(context: Context, args: { input?: TransferInput }, info: GraphQLResolveInfo) {
+  const targetId = args.input && (await transferTarget(context.ledger.directory, args.input));
+  const target = targetId && (await context.ledger.directory.find(targetId));
   if (!target || canSee(context.caller, target.ownerId)) return;
   const success = (parseResolveInfo(info) as ResolveTree).fieldsByTypeName.TransferSuccess ?? {};
   const asked = Object.values(success)

@@ -192,8 +192,14 @@ export class TransferInput extends MovementInput {
   @Field(() => ID)
   fromAccountId!: string;
 
-  @Field(() => ID)
-  toAccountId!: string;
+  @Field(() => ID, { nullable: true, description: "The receiving account: give exactly one of toAccountId and toAccountNumber." })
+  toAccountId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The receiving account by its number, for paying an account you cannot read; exactly one of toAccountId and toAccountNumber.",
+  })
+  toAccountNumber?: string | null;
 
   @Field(() => MoneyScalar)
   amount!: string;

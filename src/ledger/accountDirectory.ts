@@ -19,6 +19,7 @@ export interface AccountFacts {
  */
 export class AccountDirectory {
   private readonly facts = new LRUCache<string, AccountFacts>({ max: 200_000 });
+  private readonly ids = new LRUCache<string, string>({ max: 200_000 });
 
   constructor(private readonly db: Db) {}
 
@@ -40,12 +41,25 @@ export class AccountDirectory {
         where: { id: { in: missing } },
         select: { id: true, accountNumber: true, currency: true, ownerId: true },
       });
-      for (const { id, ...facts } of rows) this.facts.set(id, facts);
+      for (const { id, ...facts } of rows) this.remember(id, facts);
     }
     return ids.map((id) => (id === undefined ? undefined : this.facts.get(id)));
   }
 
+  /** The id of the account with this number, if there is one. */
+  async idOf(accountNumber: string): Promise<string | undefined> {
+    const known = this.ids.get(accountNumber);
+    if (known) return known;
+    const row = await this.db.account.findUnique({
+      where: { accountNumber },
+      select: { id: true, accountNumber: true, currency: true, ownerId: true },
+    });
+    if (row) this.remember(row.id, row);
+    return row?.id;
+  }
+
   remember(accountId: string, facts: AccountFacts) {
-    this.facts.set(accountId, facts);
+    this.facts.set(accountId, { accountNumber: facts.accountNumber, currency: facts.currency, ownerId: facts.ownerId });
+    this.ids.set(facts.accountNumber, accountId);
   }
 }

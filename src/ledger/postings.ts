@@ -35,7 +35,9 @@ export interface PostingInput {
 
 export interface TransferInput {
   fromAccountId: string;
-  toAccountId: string;
+  /** Exactly one of the receiving account's id and its number. */
+  toAccountId?: string | null;
+  toAccountNumber?: string | null;
   amount: string;
   expectedFromVersion?: number | null;
   expectedToVersion?: number | null;
@@ -154,11 +156,16 @@ export class Postings {
   }
 
   async transfer(caller: Caller, request: TransferInput): Promise<TransferResult> {
-    const input = { ...request, fromAccountId: request.fromAccountId.toLowerCase(), toAccountId: request.toAccountId.toLowerCase() };
-    const [source, target] = await Promise.all([this.directory.find(input.fromAccountId), this.directory.find(input.toAccountId)]);
+    if ((request.toAccountId == null) === (request.toAccountNumber == null)) {
+      return fail.validation([{ path: ["input", "toAccountId"], message: "give exactly one of toAccountId and toAccountNumber" }]);
+    }
+    const fromAccountId = request.fromAccountId.toLowerCase();
+    const toAccountId = (await transferTarget(this.directory, request))?.toLowerCase();
+    const [source, target] = await Promise.all([this.directory.find(fromAccountId), toAccountId && this.directory.find(toAccountId)]);
     // Money may go to any account, but only leave one the caller may see.
-    if (!source || !canSee(caller, source.ownerId)) return fail.accountNotFound(input.fromAccountId);
-    if (!target) return fail.accountNotFound(input.toAccountId);
+    if (!source || !canSee(caller, source.ownerId)) return fail.accountNotFound(fromAccountId);
+    if (!target || !toAccountId) return fail.accountNotFound(request.toAccountId ?? request.toAccountNumber!);
+    const input = { ...request, fromAccountId, toAccountId };
     const fromCurrency = source.currency;
     const toCurrency = target.currency;
 
@@ -247,7 +254,7 @@ export class Postings {
     return RACE;
   }
 
-  private async whyNotTransferred(input: TransferInput, amount: bigint) {
+  private async whyNotTransferred(input: TransferInput & { toAccountId: string }, amount: bigint) {
     const accounts = await this.db.account.findMany({ where: { id: { in: [input.fromAccountId, input.toAccountId] } } });
     const from = accounts.find((a) => a.id === input.fromAccountId);
     const to = accounts.find((a) => a.id === input.toAccountId);
@@ -299,6 +306,11 @@ export class Postings {
     );
     return { outcome: "TransferSuccess", transferId: result.transferId!, debit, credit, from, to, replayed: true };
   }
+}
+
+/** The id of the account a transfer pays into, named by its id or by its number; undefined when no account has that number. */
+export async function transferTarget(directory: AccountDirectory, input: Pick<TransferInput, "toAccountId" | "toAccountNumber">) {
+  return input.toAccountId ?? (input.toAccountNumber != null ? directory.idOf(input.toAccountNumber) : undefined);
 }
 
 function annotationRules(check: Violations, input: { idempotencyKey: string; reference?: string | null; description?: string | null; metadata?: Record<string, unknown> | null }) {
