@@ -1,4 +1,12 @@
-import type { Page } from "../ledger/history";
+import { MAX_PAGE_SIZE, type Page } from "../ledger/history";
+
+/** What the page arguments of a history mean, on Query.transactions and on Account.transactions alike. */
+export const HISTORY_PAGE_ARGUMENTS = {
+  first: `Postings per page, 1 to ${MAX_PAGE_SIZE}; another number is a BAD_USER_INPUT error.`,
+  after:
+    "The endCursor of the previous page, to read older postings; a forged or altered cursor, or one from the accounts list, is a BAD_USER_INPUT error.",
+  filter: "Only the postings that match it.",
+};
 
 /** A ledger page as a Relay connection; a cursor is made only when a client selects it. */
 export function toConnection<T>(page: Page<T>) {

@@ -1,7 +1,6 @@
 import { type ClassType, createUnionType, Field, ID, InputType, Int, ObjectType } from "type-graphql";
-import { GraphQLJSONObject } from "graphql-scalars";
 import { AccountStatus, AccountType } from "../db/generated/prisma/enums";
-import { MoneyScalar } from "./scalars";
+import { JSONObjectScalar, MoneyScalar } from "./scalars";
 import {
   Account,
   AlreadyReversed,
@@ -27,33 +26,51 @@ function union<T extends readonly ClassType[]>(name: string, types: () => T, des
 
 // ---------------------------------------------------------------- accounts
 
-@InputType()
+@InputType({ description: "The account to open." })
 export class OpenAccountInput {
-  @Field(() => ID, { nullable: true, description: "The owning customer's id; staff open accounts for customers." })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The owning customer's id; staff open accounts for customers. It is the `sub` of the customer's token, and decides who may see the account; omitted, no customer owns it.",
+  })
   ownerId?: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The account holder's name: not blank, at most 200 characters." })
   customerName!: string;
 
-  @Field(() => AccountType)
+  @Field(() => AccountType, { description: "Checking or savings." })
   type!: AccountType;
 
-  @Field(() => String, { nullable: true, defaultValue: "USD", description: 'ISO 4217; defaults to "USD".' })
+  @Field(() => String, {
+    nullable: true,
+    defaultValue: "USD",
+    description: 'ISO 4217; defaults to "USD". One of the currencies the ledger supports (another is ValidationFailed); it never changes.',
+  })
   currency?: string | null;
 
-  @Field(() => String, { nullable: true, description: "Optional; the server generates one when absent." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Optional; the server generates one when absent (10 digits with a Luhn check digit). A given one is 6 to 34 digits; a taken one is AccountNumberTaken.",
+  })
   accountNumber?: string | null;
 
-  @Field(() => MoneyScalar, { nullable: true, description: "Optional opening credit; must be >= 0." })
+  @Field(() => MoneyScalar, {
+    nullable: true,
+    description: "Optional opening credit; must be >= 0. In the account's currency; when above zero it is posted as a DEPOSIT.",
+  })
   initialDeposit?: string | null;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      "Required, 1 to 255 characters, scoped to the caller. Retrying with the same key and the same request replays the first answer; with a different request it is IdempotencyKeyReused.",
+  })
   idempotencyKey!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "The account was opened (or, when replayed, had been by the first request with this key)." })
 export class OpenAccountSuccess {
-  @Field(() => Account)
+  @Field(() => Account, { description: "The account, as it is now." })
   account!: Account;
 
   @Field(() => Transaction, { nullable: true, description: "The opening deposit, when one was made." })
@@ -63,57 +80,61 @@ export class OpenAccountSuccess {
   replayed!: boolean;
 }
 
-export const OpenAccountResult = union("OpenAccountResult", () => [
-  OpenAccountSuccess,
-  ValidationFailed,
-  AccountNumberTaken,
-  IdempotencyKeyReused,
-] as const);
+export const OpenAccountResult = union(
+  "OpenAccountResult",
+  () => [OpenAccountSuccess, ValidationFailed, AccountNumberTaken, IdempotencyKeyReused] as const,
+  "The opened account, or why none was opened.",
+);
 
-@InputType()
+@InputType({ description: "What to change on an account: at least one of customerName, type and status." })
 export class UpdateAccountInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The account to change." })
   accountId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: "The version you read: the change applies only if the account is still at it, otherwise VersionConflict.",
+  })
   expectedVersion!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The new holder's name (not blank, at most 200 characters); omitted: unchanged." })
   customerName?: string | null;
 
-  @Field(() => AccountType, { nullable: true })
+  @Field(() => AccountType, { nullable: true, description: "The new type; omitted: unchanged." })
   type?: AccountType | null;
 
-  @Field(() => AccountStatus, { nullable: true })
+  @Field(() => AccountStatus, {
+    nullable: true,
+    description: "ACTIVE or FROZEN (only closeAccount closes an account); omitted: unchanged. A teller may only set FROZEN.",
+  })
   status?: AccountStatus | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "The account was changed." })
 export class UpdateAccountSuccess {
-  @Field(() => Account)
+  @Field(() => Account, { description: "The account after the change, its version one higher." })
   account!: Account;
 }
 
-export const UpdateAccountResult = union("UpdateAccountResult", () => [
-  UpdateAccountSuccess,
-  ValidationFailed,
-  VersionConflict,
-  AccountNotFound,
-  AccountNotActive,
-] as const);
+export const UpdateAccountResult = union(
+  "UpdateAccountResult",
+  () => [UpdateAccountSuccess, ValidationFailed, VersionConflict, AccountNotFound, AccountNotActive] as const,
+  "The changed account, or why nothing changed.",
+);
 
-@InputType()
+@InputType({ description: "The account to close, at the version you read." })
 export class CloseAccountInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The account to close." })
   accountId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: "The version you read: the account is closed only if it is still at it, otherwise VersionConflict.",
+  })
   expectedVersion!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: "The account was closed." })
 export class CloseAccountSuccess {
-  @Field(() => Account)
+  @Field(() => Account, { description: "The account, now CLOSED, its version one higher." })
   account!: Account;
 }
 
@@ -128,149 +149,210 @@ export const CloseAccountResult = union(
 /** What every money movement carries besides its amounts: the retry key and the client's annotations. Unreferenced, so not in the schema itself. */
 @InputType()
 abstract class MovementInput {
-  @Field(() => String, { description: "Required. Retrying with the same key and the same request replays the first answer." })
+  @Field(() => String, {
+    description:
+      "Required. Retrying with the same key and the same request replays the first answer. 1 to 255 characters, scoped to the caller, kept at least 24 hours; with a different request it is IdempotencyKeyReused. A failure does not use it up.",
+  })
   idempotencyKey!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Optional, at most 255 characters, e.g. an upstream id: unique among the postings of the owner's accounts (ReferenceTaken otherwise).",
+  })
   reference?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Optional free text, at most 1,000 characters, recorded on the posting." })
   description?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Field(() => JSONObjectScalar, {
+    nullable: true,
+    description: "Optional JSON annotations recorded on the posting: at most 50 keys, 8 KiB and 32 levels deep.",
+  })
   metadata?: Record<string, unknown> | null;
 }
 
-@InputType()
+@InputType({ description: "Money into (credit) or out of (debit) one account." })
 export class PostingInput extends MovementInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The account to post to." })
   accountId!: string;
 
-  @Field(() => MoneyScalar, { description: "Must be > 0." })
+  @Field(() => MoneyScalar, {
+    description: "Must be > 0. In the account's currency, with at most its minor-unit digits, and at most 10^15 minor units.",
+  })
   amount!: string;
 
-  @Field(() => Int, { nullable: true, description: "When given, the posting applies only if the account is still at this version." })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "When given, the posting applies only if the account is still at this version (otherwise VersionConflict). Left out of the idempotency fingerprint: a retry with the same key may give a newer version.",
+  })
   expectedVersion?: number | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "The money moved (or, when replayed, had moved with the first request with this key)." })
 export class PostingSuccess {
-  @Field(() => Transaction)
+  @Field(() => Transaction, { description: "The posting (the first request's when replayed)." })
   transaction!: Transaction;
 
   @Field(() => Account, { description: "The account right after the posting (its current state when replayed)." })
   account!: Account;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: "True when this answer replays an earlier request with the same idempotency key: nothing new was posted.",
+  })
   replayed!: boolean;
 }
 
-export const CreditResult = union("CreditResult", () => [
-  PostingSuccess,
-  ValidationFailed,
-  VersionConflict,
-  BalanceLimitExceeded,
-  AccountNotFound,
-  AccountNotActive,
-  IdempotencyKeyReused,
-  ReferenceTaken,
-] as const);
+export const CreditResult = union(
+  "CreditResult",
+  () =>
+    [
+      PostingSuccess,
+      ValidationFailed,
+      VersionConflict,
+      BalanceLimitExceeded,
+      AccountNotFound,
+      AccountNotActive,
+      IdempotencyKeyReused,
+      ReferenceTaken,
+    ] as const,
+  "The credit posted, or why no money moved.",
+);
 
-export const DebitResult = union("DebitResult", () => [
-  PostingSuccess,
-  ValidationFailed,
-  VersionConflict,
-  InsufficientFunds,
-  AccountNotFound,
-  AccountNotActive,
-  IdempotencyKeyReused,
-  ReferenceTaken,
-] as const);
+export const DebitResult = union(
+  "DebitResult",
+  () =>
+    [
+      PostingSuccess,
+      ValidationFailed,
+      VersionConflict,
+      InsufficientFunds,
+      AccountNotFound,
+      AccountNotActive,
+      IdempotencyKeyReused,
+      ReferenceTaken,
+    ] as const,
+  "The debit posted, or why no money moved.",
+);
 
-@InputType({ description: "The reference, when given, is recorded on the debit leg." })
+@InputType({
+  description:
+    "Money from one account to another of the same currency. The reference, when given, is recorded on the debit leg; description and metadata on both.",
+})
 export class TransferInput extends MovementInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The paying account; a customer's own." })
   fromAccountId!: string;
 
-  @Field(() => ID, { nullable: true, description: "The receiving account: give exactly one of toAccountId and toAccountNumber." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The receiving account, any account other than the paying one; give exactly one of toAccountId and toAccountNumber.",
+  })
   toAccountId?: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: "The receiving account by its number, for paying an account you cannot read; exactly one of toAccountId and toAccountNumber.",
+    description:
+      "The receiving account by its number, for paying an account you cannot read (a customer paying somebody else); exactly one of toAccountId and toAccountNumber. An unknown number is AccountNotFound.",
   })
   toAccountNumber?: string | null;
 
-  @Field(() => MoneyScalar)
+  @Field(() => MoneyScalar, {
+    description: "Must be > 0. In the accounts' currency, with at most its minor-unit digits, and at most 10^15 minor units.",
+  })
   amount!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description: "When given, the transfer applies only if the paying account is still at this version (otherwise VersionConflict).",
+  })
   expectedFromVersion?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "When given, the transfer applies only if the receiving account is still at this version. Only for an account the caller may see (otherwise ValidationFailed).",
+  })
   expectedToVersion?: number | null;
 }
 
-@ObjectType()
+@ObjectType({
+  description:
+    "The money moved: two postings sharing transferId (or, when replayed, the first request's). A customer paying into somebody else's account may select only id, accountNumber, type, status and currency of `to`, and only the public fields of `credit` (not balanceAfter, accountVersion, actor, account, reversalOf, reversedBy).",
+})
 export class TransferSuccess {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Shared by both legs (and by their reversals)." })
   transferId!: string;
 
-  @Field(() => Transaction)
+  @Field(() => Transaction, { description: "The DEBIT leg, on the paying account." })
   debit!: Transaction;
 
-  @Field(() => Transaction)
+  @Field(() => Transaction, { description: "The CREDIT leg, on the receiving account." })
   credit!: Transaction;
 
-  @Field(() => Account)
+  @Field(() => Account, { description: "The paying account right after the transfer (its current state when replayed)." })
   from!: Account;
 
-  @Field(() => Account)
+  @Field(() => Account, { description: "The receiving account right after the transfer (its current state when replayed)." })
   to!: Account;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: "True when this answer replays an earlier request with the same idempotency key: nothing new was posted.",
+  })
   replayed!: boolean;
 }
 
-export const TransferResult = union("TransferResult", () => [
-  TransferSuccess,
-  ValidationFailed,
-  VersionConflict,
-  InsufficientFunds,
-  BalanceLimitExceeded,
-  AccountNotFound,
-  AccountNotActive,
-  CurrencyMismatch,
-  IdempotencyKeyReused,
-  ReferenceTaken,
-] as const);
+export const TransferResult = union(
+  "TransferResult",
+  () =>
+    [
+      TransferSuccess,
+      ValidationFailed,
+      VersionConflict,
+      InsufficientFunds,
+      BalanceLimitExceeded,
+      AccountNotFound,
+      AccountNotActive,
+      CurrencyMismatch,
+      IdempotencyKeyReused,
+      ReferenceTaken,
+    ] as const,
+  "The transfer made, or why no money moved.",
+);
 
 // ---------------------------------------------------------------- reversals and annotations
 
-@InputType()
+@InputType({ description: "The posting to reverse." })
 export class ReverseTransactionInput {
-  @Field(() => ID, { description: "Either leg of a transfer reverses the whole transfer." })
+  @Field(() => ID, { description: "The posting to reverse. Either leg of a transfer reverses the whole transfer." })
   transactionId!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      "Required, 1 to 255 characters, scoped to the caller. Retrying with the same key and the same request replays the first answer; with a different request it is IdempotencyKeyReused.",
+  })
   idempotencyKey!: string;
 
-  @Field(() => String, { nullable: true, description: "Recorded as the reversal's description." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Recorded as the reversal\'s description ("Reversal" when omitted); at most 1,000 characters.',
+  })
   reason?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "The posting was reversed (or, when replayed, had been by the first request with this key)." })
 export class ReverseTransactionSuccess {
   @Field(() => Transaction, { description: "The original, now REVERSED." })
   original!: Transaction;
 
-  @Field(() => Transaction, { description: "The compensating posting." })
+  @Field(() => Transaction, { description: "The compensating posting: kind REVERSAL, the same amount in the opposite direction." })
   reversal!: Transaction;
 
-  @Field(() => Account)
+  @Field(() => Account, { description: "The original's account right after the reversal (its current state when replayed)." })
   account!: Account;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: "True when this answer replays an earlier request with the same idempotency key: nothing new was posted.",
+  })
   replayed!: boolean;
 }
 
@@ -290,21 +372,21 @@ export const ReverseTransactionResult = union(
   "Reversing is the ledger-safe form of deleting a transaction: a compensating posting, both kept in history.",
 );
 
-@InputType()
+@InputType({ description: "New annotations of a posting: description, metadata or both." })
 export class UpdateTransactionInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The posting to annotate." })
   transactionId!: string;
 
   @Field(() => String, { nullable: true, description: "Omitted: unchanged; null: cleared." })
   description?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "Omitted: unchanged; null: cleared. At most 50 keys, 8 KiB and 32 levels deep." })
+  @Field(() => JSONObjectScalar, { nullable: true, description: "Omitted: unchanged; null: cleared. At most 50 keys, 8 KiB and 32 levels deep." })
   metadata?: Record<string, unknown> | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "The posting's annotations were changed." })
 export class UpdateTransactionSuccess {
-  @Field(() => Transaction)
+  @Field(() => Transaction, { description: "The posting with its new annotations." })
   transaction!: Transaction;
 }
 

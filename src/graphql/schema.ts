@@ -1,21 +1,21 @@
 import "reflect-metadata";
-import { DateTimeResolver } from "graphql-scalars";
-import { buildSchema, type ClassType, type NonEmptyArray } from "type-graphql";
+import { buildSchema, emitSchemaDefinitionFile, type ClassType, type NonEmptyArray } from "type-graphql";
 import { authChecker } from "./authorization";
 import { AccountResolver } from "./resolvers/account";
 import { MutationResolver } from "./resolvers/mutation";
 import { SubscriptionResolver } from "./resolvers/subscription";
 import { TransactionResolver } from "./resolvers/transaction";
+import { DateTimeScalar } from "./scalars";
 
 /**
  * The public schema, plus `extraResolvers` when a process serves more than the
  * contract (the benchmark's baselines). schema.graphql is emitted without them.
  */
-export function createSchema(emitSchemaFile?: string, extraResolvers: readonly ClassType[] = []) {
+export async function createSchema(emitSchemaFile?: string, extraResolvers: readonly ClassType[] = []) {
   const resolvers: NonEmptyArray<ClassType> = [AccountResolver, TransactionResolver, MutationResolver, SubscriptionResolver, ...extraResolvers];
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     authChecker,
     // Each subscription brings its own source (the EventHub); type-graphql wants a pubSub all the same.
     pubSub: {
@@ -28,6 +28,14 @@ export function createSchema(emitSchemaFile?: string, extraResolvers: readonly C
     },
     // Input rules live in the ledger and answer ValidationFailed.
     validate: false,
-    emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: false } : false,
   });
+  // type-graphql has no option for the root types' descriptions, so the schema is emitted once they are set.
+  schema.getQueryType()!.description =
+    "Reads. Customers see only the accounts they own and their postings (another's look like none at all); tellers and admins see every account.";
+  schema.getMutationType()!.description =
+    "Changes. Each returns a union of its success and its expected failures (UserError), and changes nothing on a failure. A role that may not call one gets a top-level FORBIDDEN error and nothing runs. Mutations are rate-limited per caller (customers by default): over the limit is a top-level RATE_LIMITED error with retryAfterSeconds.";
+  schema.getSubscriptionType()!.description =
+    "Live changes of one account, over graphql-ws on /graphql, with the bearer token in connectionParams.authorization (or in each subscription's extensions.headers). Customers subscribe to their own accounts only.";
+  if (emitSchemaFile) await emitSchemaDefinitionFile(emitSchemaFile, schema, { sortedSchema: false });
+  return schema;
 }

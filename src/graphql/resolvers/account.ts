@@ -11,8 +11,8 @@ import {
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow } from "../../db/generated/prisma/client";
 import { canSee, ownerScope } from "../../ledger/caller";
-import { DEFAULT_PAGE_SIZE, PageRequestError, type HistoryRequest } from "../../ledger/history";
-import { toConnection } from "../connections";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequestError, type HistoryRequest } from "../../ledger/history";
+import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
 import { AccountFilter, TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
@@ -20,12 +20,16 @@ import { Account, AccountConnection, TransactionConnection } from "../types";
 
 @Resolver(() => Account)
 export class AccountResolver {
-  @Query(() => Account, { nullable: true, description: "Look an account up by id or by account number (exactly one)." })
+  @Query(() => Account, {
+    nullable: true,
+    description:
+      "Look an account up by id or by account number (exactly one; neither or both is a BAD_USER_INPUT error). Null when there is none, or when it is not the caller's: customers see only their own accounts.",
+  })
   async account(
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
-    @Arg("id", () => ID, { nullable: true }) id?: string,
-    @Arg("accountNumber", () => String, { nullable: true }) accountNumber?: string,
+    @Arg("id", () => ID, { nullable: true, description: "The account's id." }) id?: string,
+    @Arg("accountNumber", () => String, { nullable: true, description: "The account's number." }) accountNumber?: string,
   ): Promise<AccountRow | null> {
     if ((id == null) === (accountNumber == null)) {
       throw new GraphQLError("give exactly one of id and accountNumber", { extensions: { code: "BAD_USER_INPUT" } });
@@ -53,28 +57,44 @@ export class AccountResolver {
     return found.account;
   }
 
-  @Query(() => AccountConnection)
+  @Query(() => AccountConnection, {
+    description:
+      "Accounts newest first (by createdAt, then id), a page at a time: a customer's own accounts, every account for tellers and admins.",
+  })
   async accounts(
     @Ctx() ctx: Context,
-    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
-    @Arg("after", () => String, { nullable: true }) after?: string,
-    @Arg("filter", () => AccountFilter, { nullable: true }) filter?: AccountFilter,
+    @Arg("first", () => Int, {
+      nullable: true,
+      defaultValue: DEFAULT_PAGE_SIZE,
+      description: `Accounts per page, 1 to ${MAX_PAGE_SIZE}; another number is a BAD_USER_INPUT error.`,
+    })
+    first: number,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "The endCursor of the previous page, to read the next; a forged or altered cursor, or one from a history, is a BAD_USER_INPUT error.",
+    })
+    after?: string,
+    @Arg("filter", () => AccountFilter, { nullable: true, description: "Only the accounts that match it." }) filter?: AccountFilter,
   ) {
     return toConnection(await ctx.ledger.history.accounts({ first, after }, filter, ownerScope(ctx.caller)));
   }
 
-  @FieldResolver(() => MoneyScalar)
+  @FieldResolver(() => MoneyScalar, {
+    description: "The sum of the account's postings, in its currency; never below zero.",
+  })
   balance(@Root() account: AccountRow, @Ctx() ctx: Context): string {
     return ctx.ledger.currencies.format(account.balance, account.currency);
   }
 
-  @FieldResolver(() => TransactionConnection)
+  @FieldResolver(() => TransactionConnection, {
+    description: "The account's history, newest first in posting order (accountVersion descending), a page at a time.",
+  })
   async transactions(
     @Root() account: AccountRow,
     @Ctx() ctx: Context,
-    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
-    @Arg("after", () => String, { nullable: true }) after?: string,
-    @Arg("filter", () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: HISTORY_PAGE_ARGUMENTS.first }) first: number,
+    @Arg("after", () => String, { nullable: true, description: HISTORY_PAGE_ARGUMENTS.after }) after?: string,
+    @Arg("filter", () => TransactionFilter, { nullable: true, description: HISTORY_PAGE_ARGUMENTS.filter }) filter?: TransactionFilter,
   ) {
     return toConnection(await ctx.loaders.history.load({ accountId: account.id, request: { first, after, filter } }));
   }

@@ -30,50 +30,98 @@ export const recordOutcome: MiddlewareFn<Context> = async ({ context }, next) =>
 @UseMiddleware(recordOutcome)
 export class MutationResolver {
   @Authorized<Rule>("admin")
-  @Mutation(() => OpenAccountResult)
-  openAccount(@Ctx() ctx: Context, @Arg("input", () => OpenAccountInput) input: OpenAccountInput) {
+  @Mutation(() => OpenAccountResult, {
+    description:
+      "Opens an account, with an opening deposit when initialDeposit is above zero. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  openAccount(
+    @Ctx() ctx: Context,
+    @Arg("input", () => OpenAccountInput, { description: "The account to open." }) input: OpenAccountInput,
+  ) {
     return ctx.ledger.accounts.open(ctx.caller, input);
   }
 
   @Authorized<Rule>("admin", "teller:freeze")
-  @Mutation(() => UpdateAccountResult)
-  updateAccount(@Ctx() ctx: Context, @Arg("input", () => UpdateAccountInput) input: UpdateAccountInput) {
+  @Mutation(() => UpdateAccountResult, {
+    description:
+      "Changes an account's holder name, type or status (ACTIVE or FROZEN), only if it is still at expectedVersion. Admins; a teller may only freeze. A retry of a change that applied is a VersionConflict: re-read the account.",
+  })
+  updateAccount(
+    @Ctx() ctx: Context,
+    @Arg("input", () => UpdateAccountInput, { description: "What to change, and the version you read." }) input: UpdateAccountInput,
+  ) {
     return ctx.ledger.accounts.update(input);
   }
 
   @Authorized<Rule>("admin")
-  @Mutation(() => CloseAccountResult)
-  closeAccount(@Ctx() ctx: Context, @Arg("input", () => CloseAccountInput) input: CloseAccountInput) {
+  @Mutation(() => CloseAccountResult, {
+    description:
+      "Closes an account with a zero balance, only if it is still at expectedVersion. Admins only. Its history stays; it takes no more postings.",
+  })
+  closeAccount(
+    @Ctx() ctx: Context,
+    @Arg("input", () => CloseAccountInput, { description: "The account to close, and the version you read." }) input: CloseAccountInput,
+  ) {
     return ctx.ledger.accounts.close(input);
   }
 
   @Authorized<Rule>("admin", "teller")
-  @Mutation(() => CreditResult)
-  credit(@Ctx() ctx: Context, @Arg("input", () => PostingInput) input: PostingInput) {
+  @Mutation(() => CreditResult, {
+    description:
+      "Pays money into an account (kind DEPOSIT). Tellers and admins. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  credit(
+    @Ctx() ctx: Context,
+    @Arg("input", () => PostingInput, { description: "The account, the amount and the idempotency key." }) input: PostingInput,
+  ) {
     return ctx.ledger.postings.credit(ctx.caller, input);
   }
 
   @Authorized<Rule>("admin", "teller", "customer")
-  @Mutation(() => DebitResult)
-  debit(@Ctx() ctx: Context, @Arg("input", () => PostingInput) input: PostingInput) {
+  @Mutation(() => DebitResult, {
+    description:
+      "Takes money out of an account (kind WITHDRAWAL), never below zero. Customers from their own accounts, tellers and admins from any. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  debit(
+    @Ctx() ctx: Context,
+    @Arg("input", () => PostingInput, { description: "The account, the amount and the idempotency key." }) input: PostingInput,
+  ) {
     return ctx.ledger.postings.debit(ctx.caller, input);
   }
 
   @Authorized<Rule>("admin", "teller", "customer:payer")
-  @Mutation(() => TransferResult)
-  transfer(@Ctx() ctx: Context, @Arg("input", () => TransferInput) input: TransferInput) {
+  @Mutation(() => TransferResult, {
+    description:
+      "Moves money between two accounts of one currency: a DEBIT leg and a CREDIT leg, posted together or not at all. Customers from their own accounts to any account, tellers and admins between any. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  transfer(
+    @Ctx() ctx: Context,
+    @Arg("input", () => TransferInput, { description: "The two accounts, the amount and the idempotency key." }) input: TransferInput,
+  ) {
     return ctx.ledger.postings.transfer(ctx.caller, input);
   }
 
   @Authorized<Rule>("admin")
-  @Mutation(() => ReverseTransactionResult)
-  reverseTransaction(@Ctx() ctx: Context, @Arg("input", () => ReverseTransactionInput) input: ReverseTransactionInput) {
+  @Mutation(() => ReverseTransactionResult, {
+    description:
+      "Undoes a posting with a REVERSAL posting of the same amount in the opposite direction, and marks the original REVERSED; either leg of a transfer reverses both. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  reverseTransaction(
+    @Ctx() ctx: Context,
+    @Arg("input", () => ReverseTransactionInput, { description: "The posting to reverse, the reason and the idempotency key." }) input: ReverseTransactionInput,
+  ) {
     return ctx.ledger.reversals.reverse(ctx.caller, input);
   }
 
   @Authorized<Rule>("admin")
-  @Mutation(() => UpdateTransactionResult)
-  updateTransaction(@Ctx() ctx: Context, @Arg("input", () => UpdateTransactionInput) input: UpdateTransactionInput) {
+  @Mutation(() => UpdateTransactionResult, {
+    description:
+      "Changes a posting's description and metadata, never its amount, type or account. Admins only.",
+  })
+  updateTransaction(
+    @Ctx() ctx: Context,
+    @Arg("input", () => UpdateTransactionInput, { description: "The posting and its new annotations." }) input: UpdateTransactionInput,
+  ) {
     return ctx.ledger.reversals.update(input);
   }
 }

@@ -44,18 +44,27 @@ const changes = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>
 @Resolver()
 export class SubscriptionResolver {
   @Subscription(() => Transaction, {
-    description: "Each transaction posted on the account, as it is posted (in the account's order).",
+    description:
+      "Each transaction posted on the account, as it is posted (in the account's order), from when the subscription starts. Use accountVersion to skip what you already have.",
     subscribe: async ({ args, context }) => postings(context, await eventsOf(context, args.accountId)),
   })
-  accountActivity(@Root() transaction: TransactionRow, @Arg("accountId", () => ID) _accountId: string): TransactionRow {
+  accountActivity(
+    @Root() transaction: TransactionRow,
+    @Arg("accountId", () => ID, { description: "The account to watch: for a customer, one of its own (another is a NOT_FOUND error)." })
+    _accountId: string,
+  ): TransactionRow {
     return transaction;
   }
 
   @Subscription(() => Account, {
-    description: "The account after each change: opening, postings, updates, closing.",
+    description: "The account after each change from when the subscription starts (postings, updates, closing), as the change left it.",
     subscribe: async ({ args, context }) => changes(context, await eventsOf(context, args.accountId)),
   })
-  accountUpdated(@Root() account: AccountRow, @Arg("accountId", () => ID) _accountId: string): AccountRow {
+  accountUpdated(
+    @Root() account: AccountRow,
+    @Arg("accountId", () => ID, { description: "The account to watch: for a customer, one of its own (another is a NOT_FOUND error)." })
+    _accountId: string,
+  ): AccountRow {
     return account;
   }
 }

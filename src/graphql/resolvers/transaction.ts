@@ -4,7 +4,7 @@ import type { Account as AccountRow, Transaction as TransactionRow } from "../..
 import type { AccountFacts } from "../../ledger/accountDirectory";
 import { canSee, seesActors } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
-import { toConnection } from "../connections";
+import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
 import { TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
@@ -12,11 +12,20 @@ import { Account, Transaction, TransactionConnection } from "../types";
 
 @Resolver(() => Transaction)
 export class TransactionResolver {
-  @Query(() => Transaction, { nullable: true, description: "Look a transaction up by id or by reference (exactly one)." })
+  @Query(() => Transaction, {
+    nullable: true,
+    description:
+      "Look a transaction up by id or by reference (exactly one; neither or both is a BAD_USER_INPUT error). Null when there is none, or when it is on an account the caller may not see: customers see only their own.",
+  })
   async transaction(
     @Ctx() ctx: Context,
-    @Arg("id", () => ID, { nullable: true }) id?: string,
-    @Arg("reference", () => String, { nullable: true }) reference?: string,
+    @Arg("id", () => ID, { nullable: true, description: "The posting's id." }) id?: string,
+    @Arg("reference", () => String, {
+      nullable: true,
+      description:
+        "The reference the client gave the posting. A customer finds its own; staff get the one posting with it, or a BAD_USER_INPUT error when several owners used it (look it up by id then).",
+    })
+    reference?: string,
   ): Promise<TransactionRow | null> {
     if ((id == null) === (reference == null)) {
       throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
@@ -35,13 +44,16 @@ export class TransactionResolver {
     return found[0] ?? null;
   }
 
-  @Query(() => TransactionConnection)
+  @Query(() => TransactionConnection, {
+    description:
+      "One account's history, newest first in posting order (accountVersion descending), a page at a time. Empty for an account that does not exist or that the caller may not see.",
+  })
   async transactions(
     @Ctx() ctx: Context,
-    @Arg("accountId", () => ID) accountId: string,
-    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
-    @Arg("after", () => String, { nullable: true }) after?: string,
-    @Arg("filter", () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
+    @Arg("accountId", () => ID, { description: "The account whose postings to read." }) accountId: string,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: HISTORY_PAGE_ARGUMENTS.first }) first: number,
+    @Arg("after", () => String, { nullable: true, description: HISTORY_PAGE_ARGUMENTS.after }) after?: string,
+    @Arg("filter", () => TransactionFilter, { nullable: true, description: HISTORY_PAGE_ARGUMENTS.filter }) filter?: TransactionFilter,
   ) {
     const request = { first, after, filter };
     const account = await ctx.loaders.account.load(accountId);
@@ -49,7 +61,7 @@ export class TransactionResolver {
     return toConnection(await ctx.loaders.history.load({ accountId, request }));
   }
 
-  @FieldResolver(() => Account)
+  @FieldResolver(() => Account, { description: "The account the posting is on." })
   async account(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<AccountRow> {
     const account = await ctx.loaders.account.load(transaction.accountId);
     if (!account) throw new Error(`transaction ${transaction.id} has no account`);
@@ -70,17 +82,17 @@ export class TransactionResolver {
     });
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: "The number of the account the posting is on." })
   accountNumber(@Root() transaction: TransactionRow, @Ctx() ctx: Context): string | Promise<string> {
     return this.withFacts(transaction, ctx, (facts) => facts.accountNumber);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: "ISO 4217 code of the account's currency: the currency of amount and balanceAfter." })
   currency(@Root() transaction: TransactionRow, @Ctx() ctx: Context): string | Promise<string> {
     return this.withFacts(transaction, ctx, (facts) => facts.currency);
   }
 
-  @FieldResolver(() => MoneyScalar)
+  @FieldResolver(() => MoneyScalar, { description: "How much moved, in the account's currency; always > 0 (type gives the direction)." })
   amount(@Root() transaction: TransactionRow, @Ctx() ctx: Context): string | Promise<string> {
     return this.withFacts(transaction, ctx, (facts) => ctx.ledger.currencies.format(transaction.amount, facts.currency));
   }
@@ -90,17 +102,20 @@ export class TransactionResolver {
     return this.withFacts(transaction, ctx, (facts) => ctx.ledger.currencies.format(transaction.balanceAfter, facts.currency));
   }
 
-  @FieldResolver(() => ID, { nullable: true, description: "The `sub` of whoever made the posting; null for customers." })
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: "The `sub` of whoever made the posting (a customer or staff). Shown to tellers and admins; always null when a customer asks.",
+  })
   actor(@Root() transaction: TransactionRow, @Ctx() ctx: Context): string | null {
     return seesActors(ctx.caller) ? transaction.actor : null;
   }
 
-  @FieldResolver(() => Transaction, { nullable: true })
+  @FieldResolver(() => Transaction, { nullable: true, description: "On a REVERSAL posting, the posting it undid; otherwise null." })
   reversalOf(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<TransactionRow | null> | null {
     return transaction.reversalOfId ? ctx.loaders.transaction.load(transaction.reversalOfId) : null;
   }
 
-  @FieldResolver(() => Transaction, { nullable: true })
+  @FieldResolver(() => Transaction, { nullable: true, description: "On a REVERSED posting, the REVERSAL posting that undid it; otherwise null." })
   reversedBy(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<TransactionRow | null> | null {
     return transaction.status === "REVERSED" ? ctx.loaders.reversalOf.load(transaction.id) : null;
   }
