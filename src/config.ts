@@ -145,18 +145,38 @@ function eventsConfig(env: NodeJS.ProcessEnv): EventsConfig {
   };
 }
 
+/**
+ * DATABASE_URL, checked as node-postgres will read it: a URL that does not
+ * parse (a port that is not a number), has no host, or has a malformed
+ * %-escape would otherwise fail later, deep in the driver. The message never
+ * repeats the URL: it may hold a password.
+ */
+function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL || undefined;
+  if (!raw) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol)) {
+    throw new Error("DATABASE_URL must be a URL like postgresql://user:password@host:5432/database (with a numeric port, if any)");
+  }
+  if (!url.hostname && !url.searchParams.get("host")) throw new Error("DATABASE_URL names no host");
+  try {
+    for (const part of [url.username, url.password, url.hostname, url.pathname]) decodeURIComponent(part);
+  } catch {
+    throw new Error("DATABASE_URL has a malformed %-escape (write a literal % as %25)");
+  }
+  return raw;
+}
+
 /** Every setting, read and checked once at start-up: a bad one stops the server before it serves. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("DATABASE_URL must be a postgresql:// URL");
   const production = env.NODE_ENV === "production";
   const mutationsPerSecond = integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 100, 0, 1_000_000);
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "127.0.0.1",
-    databaseUrl,
+    databaseUrl: databaseUrl(env),
     dataDir: path.resolve(env.SOLVENT_DATA_DIR || ".solvent-data"),
     logLevel,
     // Postings are short single statements: a few connections per core keep PostgreSQL busy without queueing in it.

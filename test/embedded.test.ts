@@ -1,41 +1,22 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { print } from "graphql";
 import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
-import { PROJECT_ROOT } from "../src/paths";
+import { serving, spawnServer, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
 /*
  * The `npm start` path: the built server as its own process, with no
- * DATABASE_URL, on an embedded database in a folder of its own. `npm test`
- * builds dist/ before jest runs.
+ * DATABASE_URL, on an embedded database in a folder of its own.
  */
 const dataDir = tempDir("embedded");
 
-async function start(): Promise<{ child: ChildProcess; url: string; token: string; output: string[] }> {
-  const output: string[] = [];
+async function start(): Promise<ServerProcess & { url: string; token: string }> {
   // debug logs each SQL statement: the test sees when a request has reached the database.
-  const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug" } as NodeJS.ProcessEnv;
-  delete env.DATABASE_URL;
-  delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/src/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const match = /"url":"([^"]+)"/.exec(chunk.toString());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${output.join("")}`)));
-  });
+  const server = spawnServer({ SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug", DATABASE_URL: undefined });
+  const url = await serving(server);
   // Started without authentication configured, it signs tokens with a secret of its own and prints an admin token.
-  const token = /"adminToken":"([^"]+)"/.exec(output.join(""))?.[1];
-  if (!token) throw new Error(`no admin token printed:\n${output.join("")}`);
-  return { child, url, token, output };
+  const token = /"adminToken":"([^"]+)"/.exec(server.stdout.join(""))?.[1];
+  if (!token) throw new Error(`no admin token printed:\n${server.stdout.join("")}`);
+  return { ...server, url, token };
 }
 
 // The shape is what the test asserts.
@@ -48,7 +29,7 @@ const post = ({ url, token }: { url: string; token: string }, query: string, var
   }).then((r) => r.json() as Promise<Answer>);
 
 /** Resolves at the next SQL statement the server logs. */
-const nextStatement = (child: ChildProcess) =>
+const nextStatement = ({ child }: ServerProcess) =>
   new Promise<void>((resolve) => {
     const watch = (chunk: Buffer) => {
       if (chunk.toString().includes('"msg":"sql"')) {
@@ -59,23 +40,20 @@ const nextStatement = (child: ChildProcess) =>
     child.stdout!.on("data", watch);
   });
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
 test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
   const first = await start();
-  expect(first.output.join("")).toContain(dataDir);
-  const inFlight = nextStatement(first.child);
+  expect(first.stdout.join("")).toContain(dataDir);
+  const inFlight = nextStatement(first);
   const opening = post(first, print(OpenAccountDocument), {
     input: { customerName: "Embedded", type: "SAVINGS", initialDeposit: "12.34", idempotencyKey: "embedded-1" },
   });
   // The signal arrives while the request is at the database; the answer must still come.
   await inFlight;
-  const exitCode = exited(first.child);
   first.child.kill("SIGTERM");
   const opened = await opening;
   expect(opened.data.openAccount.__typename).toBe("OpenAccountSuccess");
-  expect(await exitCode).toBe(0);
-  expect(first.output.join("")).toContain('"msg":"stopped"');
+  expect(await first.exited).toBe(0);
+  expect(first.stdout.join("")).toContain('"msg":"stopped"');
 
   const second = await start();
   try {
@@ -90,8 +68,7 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
     const listed = await post(second, print(AccountsDocument), { first: 5 });
     expect(listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance)).toEqual(["12.34"]);
   } finally {
-    const code = exited(second.child);
     second.child.kill("SIGINT");
-    expect(await code).toBe(0);
+    expect(await second.exited).toBe(0);
   }
 });

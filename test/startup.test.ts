@@ -1,0 +1,27 @@
+import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
+
+/*
+ * A server that cannot start says why in one JSON log line (as every other
+ * log line: nothing on the console beside them, no stack trace), exits with
+ * code 1 instead of hanging, and leaves nothing running behind it.
+ */
+
+/** Asserts the one log line of a failed start and returns its message. */
+function failureLine(server: ServerProcess): string {
+  expect(server.stderr.join("")).toBe("");
+  const failures = logLines(server).filter((line) => Number(line.level) >= 50);
+  expect(failures).toHaveLength(1);
+  expect(failures[0].level).toBe(60);
+  return String(failures[0].msg);
+}
+
+test.each([
+  ["a port that is not a number", { DATABASE_URL: "postgresql://u@host:notaport/db" }, /^invalid configuration: DATABASE_URL must be a URL/],
+  ["a malformed %-escape", { DATABASE_URL: "postgresql://%zz" }, /^invalid configuration: DATABASE_URL has a malformed %-escape/],
+  ["an integer setting that is not one", { PORT: "abc" }, /^invalid configuration: PORT must be an integer/],
+])("an invalid setting (%s) is one log line, and exit code 1", async (_case, env, message) => {
+  const server = spawnServer(env);
+  expect(await exitCode(server, 30_000)).toBe(1);
+  expect(failureLine(server)).toMatch(message);
+  expect(logLines(server)).toHaveLength(1);
+});
