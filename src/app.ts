@@ -3,7 +3,7 @@ import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, sign
 import { createDatabase, type Db } from "./db/client";
 import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
+import { startEmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
@@ -28,15 +28,46 @@ export interface SolventOptions {
   beforeMark?: RelayOptions["beforeMark"];
 }
 
+/**
+ * What has been started, stopped in reverse order: by stop(), and when a
+ * later step of the start fails, so that a failed start leaves nothing
+ * running (no embedded database, no lock on its folder).
+ */
+class Started {
+  private readonly stops: Array<() => Promise<void>> = [];
+
+  add(stop: () => Promise<void>) {
+    this.stops.push(stop);
+  }
+
+  /** Stops everything, even after one stop fails; then throws the first failure. */
+  async stopAll() {
+    let failure: unknown;
+    for (const stop of this.stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => (failure ??= error));
+    }
+    if (failure) throw failure;
+  }
+}
+
 /** Starts everything: the database (embedded or given), pending migrations, the ledger, the HTTP server. */
 export async function startSolvent(config: Config, log: Logger, options: SolventOptions = {}): Promise<Solvent> {
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedDatabase(config.dataDir);
-    url = embedded.url;
+  const started = new Started();
+  try {
+    return await start(config, log, options, started);
+  } catch (error) {
+    await started.stopAll().catch((stopError: unknown) => log.error({ err: stopError }, "could not stop what had started"));
+    throw error;
+  }
+}
+
+async function start(config: Config, log: Logger, options: SolventOptions, started: Started): Promise<Solvent> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir);
+  if (embedded) {
+    started.add(() => embedded.stop());
     log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
   }
+  const url = embedded?.url ?? config.databaseUrl!;
   const applied = await applyMigrations(url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
@@ -50,6 +81,7 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     onIdleError: (error) => log.warn({ err: error }, "a database connection broke"),
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
+  started.add(close);
   const ledger = await Ledger.create(db, sql);
   const metrics = createMetrics();
   const events = await startEvents(url, config.events, {
@@ -60,6 +92,7 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     metrics,
     beforeMark: options.beforeMark,
   });
+  started.add(() => events.stop());
   const expected = readMigrations().migrationDirectories.map((m) => m.path);
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),
@@ -76,20 +109,10 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
       return expected.every((name) => applied.has(name));
     },
   });
+  started.add(() => server.stop());
   const purge = schedulePurge(db, config, log);
-  return {
-    url: server.url,
-    db,
-    ledger,
-    events,
-    async stop() {
-      await purge.stop();
-      await server.stop();
-      await events.stop();
-      await close();
-      await embedded?.stop();
-    },
-  };
+  started.add(() => purge.stop());
+  return { url: server.url, db, ledger, events, stop: () => started.stopAll() };
 }
 
 /**

@@ -125,17 +125,6 @@ export async function startServer(options: {
   // A request must arrive in full within the timeout (slow clients cannot hold connections open).
   const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
   const guard = armor(config.limits, config.production);
-  const subscriptions = serveSubscriptions({
-    httpServer,
-    schema,
-    ledger,
-    events,
-    authenticate,
-    validationRules: guard.validationRules,
-    introspection: config.introspection,
-    formatError,
-    log,
-  });
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -153,7 +142,6 @@ export async function startServer(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Nothing here is cacheable by HTTP caches; its hook on every field costs time on every request.
       ApolloServerPluginCacheControlDisabled(),
-      { serverWillStart: async () => ({ drainServer: async () => subscriptions.dispose() }) },
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
       ...guard.plugins,
@@ -202,11 +190,39 @@ export async function startServer(options: {
     });
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  await listen(httpServer, config.port, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Only once listening: the WebSocket server would take a listen error (a port in use) and print it to the console.
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    schema,
+    ledger,
+    events,
+    authenticate,
+    validationRules: guard.validationRules,
+    introspection: config.introspection,
+    formatError,
+    log,
+  });
   const { port } = httpServer.address() as AddressInfo;
   return {
     url: `http://${config.host}:${port}/graphql`,
     // Stops accepting connections and lets requests in flight finish.
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await Promise.all([subscriptions.dispose(), apollo.stop()]);
+    },
   };
+}
+
+/** Listens, or fails with the reason (a port in use): a listen error is an event, which nothing else would handle. */
+function listen(httpServer: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
 }

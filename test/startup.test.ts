@@ -1,4 +1,6 @@
+import net from "node:net";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
+import { tempDir } from "./support/tempDir";
 
 /*
  * A server that cannot start says why in one JSON log line (as every other
@@ -24,4 +26,18 @@ test.each([
   expect(await exitCode(server, 30_000)).toBe(1);
   expect(failureLine(server)).toMatch(message);
   expect(logLines(server)).toHaveLength(1);
+});
+
+test("a port in use is one log line, and exit code 1, with the embedded database stopped", async () => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const { port } = taken.address() as net.AddressInfo;
+  try {
+    const dataDir = tempDir("port-taken");
+    const server = spawnServer({ PORT: String(port), SOLVENT_DATA_DIR: dataDir, DATABASE_URL: undefined });
+    expect(await exitCode(server, 60_000)).toBe(1);
+    expect(failureLine(server)).toMatch(new RegExp(`^could not start: listen EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+  } finally {
+    taken.close();
+  }
 });
