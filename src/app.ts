@@ -62,7 +62,9 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
 }
 
 async function start(config: Config, log: Logger, options: SolventOptions, started: Started): Promise<Solvent> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir);
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedDatabase(config.dataDir, { onLockLost: (error) => lockLost(log, config.dataDir, error) });
   if (embedded) {
     started.add(() => embedded.stop());
     log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
@@ -113,6 +115,16 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
   const purge = schedulePurge(db, config, log);
   started.add(() => purge.stop());
   return { url: server.url, db, ledger, events, stop: () => started.stopAll() };
+}
+
+/**
+ * Another process may be writing to the data folder now: a graceful stop
+ * would write to it too (PGlite's closing checkpoint). Exit as a crash
+ * would; the next start recovers from the write-ahead log.
+ */
+function lockLost(log: Logger, dataDir: string, error: Error): never {
+  log.fatal({ err: error, dataDir }, "lost the lock on the data folder (deleted, or taken over as stale): stopping at once");
+  process.exit(1);
 }
 
 /**

@@ -1,6 +1,9 @@
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
 import { print } from "graphql";
+import { LOCK_NAME } from "../src/db/embedded";
 import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
-import { serving, spawnServer, type ServerProcess } from "./support/serverProcess";
+import { exitCode, logLines, serving, spawnServer, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
 /*
@@ -9,9 +12,9 @@ import { tempDir } from "./support/tempDir";
  */
 const dataDir = tempDir("embedded");
 
-async function start(): Promise<ServerProcess & { url: string; token: string }> {
+async function start(folder = dataDir): Promise<ServerProcess & { url: string; token: string }> {
   // debug logs each SQL statement: the test sees when a request has reached the database.
-  const server = spawnServer({ SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug", DATABASE_URL: undefined });
+  const server = spawnServer({ SOLVENT_DATA_DIR: folder, LOG_LEVEL: "debug", DATABASE_URL: undefined });
   const url = await serving(server);
   // Started without authentication configured, it signs tokens with a secret of its own and prints an admin token.
   const token = /"adminToken":"([^"]+)"/.exec(server.stdout.join(""))?.[1];
@@ -40,6 +43,25 @@ const nextStatement = ({ child }: ServerProcess) =>
     child.stdout!.on("data", watch);
   });
 
+/** Opens an account with this deposit through the server. */
+async function deposit(server: { url: string; token: string }, amount: string, idempotencyKey: string) {
+  const opened = await post(server, print(OpenAccountDocument), {
+    input: { customerName: "Locked", type: "CHECKING", initialDeposit: amount, idempotencyKey },
+  });
+  expect(opened.data.openAccount.__typename).toBe("OpenAccountSuccess");
+}
+
+/** The balances of the accounts the server lists, sorted. */
+async function balances(server: { url: string; token: string }): Promise<string[]> {
+  const listed = await post(server, print(AccountsDocument), { first: 10 });
+  return listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance).sort();
+}
+
+async function stop(server: ServerProcess) {
+  server.child.kill("SIGTERM");
+  expect(await exitCode(server, 30_000)).toBe(0);
+}
+
 test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
   const first = await start();
   expect(first.stdout.join("")).toContain(dataDir);
@@ -65,10 +87,48 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
       body: JSON.stringify({ query: "{ __typename }" }),
     });
     expect(stale.status).toBe(401);
-    const listed = await post(second, print(AccountsDocument), { first: 5 });
-    expect(listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance)).toEqual(["12.34"]);
+    expect(await balances(second)).toEqual(["12.34"]);
   } finally {
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
   }
+});
+
+describe("the data folder belongs to one process at a time", () => {
+  test("a second server on the folder is refused with one log line while the first runs; after a crash the next start takes the stale lock over", async () => {
+    const folder = tempDir("locked");
+    const first = await start(folder);
+    await deposit(first, "1.00", "first-1");
+
+    const second = spawnServer({ SOLVENT_DATA_DIR: folder, DATABASE_URL: undefined });
+    // It waits out the stale time (~11 s) first: the holder might have crashed.
+    expect(await exitCode(second, 30_000)).toBe(1);
+    expect(second.stderr.join("")).toBe("");
+    expect(logLines(second)).toEqual([expect.objectContaining({ level: 60, msg: expect.stringMatching(/^could not start: the data folder .* is in use by another process/) })]);
+
+    // The first one never noticed, and everything it acknowledged survives its crash.
+    await deposit(first, "2.00", "first-2");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(existsSync(path.join(folder, LOCK_NAME))).toBe(true);
+    const started = Date.now();
+    const third = await start(folder);
+    try {
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await balances(third)).toEqual(["1.00", "2.00"]);
+    } finally {
+      await stop(third);
+    }
+    expect(existsSync(path.join(folder, LOCK_NAME))).toBe(false);
+  });
+
+  test("a server whose lock is taken from it stops at once, loudly, with exit code 1", async () => {
+    const folder = tempDir("lost-lock");
+    const server = await start(folder);
+    rmSync(path.join(folder, LOCK_NAME), { recursive: true });
+    // The holder looks at its lock every 2 s.
+    expect(await exitCode(server, 15_000)).toBe(1);
+    const fatal = logLines(server).filter((line) => line.level === 60);
+    expect(fatal).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^lost the lock on the data folder/), dataDir: folder })]);
+  });
 });

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
+import { LOCK_NAME } from "../src/db/embedded";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
@@ -28,7 +31,7 @@ test.each([
   expect(logLines(server)).toHaveLength(1);
 });
 
-test("a port in use is one log line, and exit code 1, with the embedded database stopped", async () => {
+test("a port in use is one log line, and exit code 1, with the embedded database stopped and its folder unlocked", async () => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
   const { port } = taken.address() as net.AddressInfo;
@@ -37,6 +40,7 @@ test("a port in use is one log line, and exit code 1, with the embedded database
     const server = spawnServer({ PORT: String(port), SOLVENT_DATA_DIR: dataDir, DATABASE_URL: undefined });
     expect(await exitCode(server, 60_000)).toBe(1);
     expect(failureLine(server)).toMatch(new RegExp(`^could not start: listen EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+    expect(existsSync(path.join(dataDir, LOCK_NAME))).toBe(false);
   } finally {
     taken.close();
   }

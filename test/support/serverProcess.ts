@@ -12,6 +12,13 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+
+// Registered when a test file imports this module: a test that fails half-way leaves no server running.
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts the server with these variables over the test's environment (`undefined` removes one). */
 export function spawnServer(env: Record<string, string | undefined>): ServerProcess {
   const merged: NodeJS.ProcessEnv = { ...process.env, PORT: "0", NODE_OPTIONS: undefined, ...env };
@@ -21,7 +28,13 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
   const stderr: string[] = [];
   child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, stdout, stderr, exited };
 }
 
