@@ -5,6 +5,7 @@ import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
 import { startEmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
+import { readiness } from "./db/readiness";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
 import { purgeExpiredKeys } from "./ledger/idempotency";
@@ -78,6 +79,8 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     // The embedded database runs one transaction at a time: more connections only queue.
     poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
     statementTimeoutMs: config.limits.requestTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    poolTimeoutMs: config.poolTimeoutMs,
     // The embedded database shares one session among its connections: a name prepared on one is taken on all.
     preparedStatements: config.preparedStatements && !embedded,
     onIdleError: (error) => log.warn({ err: error }, "a database connection broke"),
@@ -95,7 +98,8 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     beforeMark: options.beforeMark,
   });
   started.add(() => events.stop());
-  const expected = readMigrations().migrationDirectories.map((m) => m.path);
+  const probe = readiness(url, readMigrations().migrationDirectories.map((m) => m.path));
+  started.add(() => probe.close());
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),
     ledger,
@@ -104,12 +108,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     authenticate,
     config,
     log,
-    ready: async () => {
-      const rows = await db.$queryRaw<{ migration_name: string }[]>`
-        SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-      const applied = new Set(rows.map((r) => r.migration_name));
-      return expected.every((name) => applied.has(name));
-    },
+    ready: () => probe.ready(),
   });
   started.add(() => server.stop());
   const purge = schedulePurge(db, config, log);

@@ -14,6 +14,8 @@ import type { Config } from "./config";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
 import { PageRequestError } from "./ledger/history";
+import { isDatabaseBusy } from "./ledger/sqlErrors";
+import { serviceUnavailable, serviceUnavailableStatus } from "./graphql/busy";
 import { createLoaders, type Context } from "./graphql/context";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import { serveSubscriptions } from "./graphql/websocket";
@@ -41,6 +43,7 @@ const CLIENT_EXTENSIONS = ["retryAfterSeconds", "cost", "maxCost"];
 export const INTERNAL_ERROR_MESSAGE = "Internal server error: quote the requestId when reporting it";
 
 function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isDatabaseBusy(unwrapResolverError(error))) return serviceUnavailable(formatted.path);
   if (unwrapResolverError(error) instanceof PageRequestError) {
     return { message: formatted.message, path: formatted.path, extensions: { code: "BAD_USER_INPUT" } };
   }
@@ -144,6 +147,7 @@ export async function startServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
+      serviceUnavailableStatus(),
       ...guard.plugins,
       costLimit(schema, config.limits.maxCost),
       rateLimit(config.limits),
