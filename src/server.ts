@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { unwrapResolverError } from "@apollo/server/errors";
@@ -11,6 +10,7 @@ import express from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
+import { drainable } from "./drain";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
 import { PageRequestError } from "./ledger/history";
@@ -127,6 +127,7 @@ export async function startServer(options: {
   const timeout = config.limits.requestTimeoutMs;
   // A request must arrive in full within the timeout (slow clients cannot hold connections open).
   const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
+  const drain = drainable(httpServer, log);
   const guard = armor(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
     schema,
@@ -142,7 +143,6 @@ export async function startServer(options: {
     // main.ts owns shutdown: it also has the database to close.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // Nothing here is cacheable by HTTP caches; its hook on every field costs time on every request.
       ApolloServerPluginCacheControlDisabled(),
       config.landingPage ? graphiqlLandingPage() : ApolloServerPluginLandingPageDisabled(),
@@ -213,9 +213,10 @@ export async function startServer(options: {
   const { port } = httpServer.address() as AddressInfo;
   return {
     url: `http://${config.host}:${port}/graphql`,
-    // Stops accepting connections and lets requests in flight finish.
+    // Answers the requests that arrived and closes; a request runs for a statement timeout or two at most.
     stop: async () => {
-      await Promise.all([subscriptions.dispose(), apollo.stop()]);
+      await Promise.all([subscriptions.dispose(), drain.close(2 * timeout)]);
+      await apollo.stop();
     },
   };
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { print } from "graphql";
 import { LOCK_NAME } from "../src/db/embedded";
 import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
-import { exitCode, logLines, serving, spawnServer, type ServerProcess } from "./support/serverProcess";
+import { exitCode, logLines, spawnServer, startServerProcess, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
 /*
@@ -12,15 +12,8 @@ import { tempDir } from "./support/tempDir";
  */
 const dataDir = tempDir("embedded");
 
-async function start(folder = dataDir): Promise<ServerProcess & { url: string; token: string }> {
-  // debug logs each SQL statement: the test sees when a request has reached the database.
-  const server = spawnServer({ SOLVENT_DATA_DIR: folder, LOG_LEVEL: "debug", DATABASE_URL: undefined });
-  const url = await serving(server);
-  // Started without authentication configured, it signs tokens with a secret of its own and prints an admin token.
-  const token = /"adminToken":"([^"]+)"/.exec(server.stdout.join(""))?.[1];
-  if (!token) throw new Error(`no admin token printed:\n${server.stdout.join("")}`);
-  return { ...server, url, token };
-}
+// debug logs each SQL statement: the test sees when a request has reached the database.
+const start = (folder = dataDir) => startServerProcess({ SOLVENT_DATA_DIR: folder, LOG_LEVEL: "debug", DATABASE_URL: undefined });
 
 // The shape is what the test asserts.
 type Answer = { data: any };

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { signToken } from "../../src/auth";
 import { PROJECT_ROOT } from "../../src/paths";
+import { ADMIN } from "./harness";
 
 /** The built server (`npm start` runs the same file) as a process of its own; `npm test` builds dist/ before jest runs. */
 export interface ServerProcess {
@@ -58,6 +60,26 @@ export function serving(server: ServerProcess, timeoutMs = 60_000): Promise<stri
       reject(new Error(`server exited with ${code}:\n${describe(server)}`));
     });
   });
+}
+
+/** A server process that serves, and an admin token for it. */
+export interface StartedServer extends ServerProcess {
+  url: string;
+  token: string;
+}
+
+/**
+ * Starts the server and waits until it serves. The token is signed with the
+ * given secret (AUTH_JWT_SECRET), or else is the one the server printed: on
+ * the embedded database with no authentication configured it signs its own.
+ */
+export async function startServerProcess(env: Record<string, string | undefined>, secret?: string): Promise<StartedServer> {
+  const server = spawnServer(secret ? { ...env, AUTH_JWT_SECRET: secret } : env);
+  const url = await serving(server);
+  const printed = /"adminToken":"([^"]+)"/.exec(server.stdout.join(""))?.[1];
+  const token = secret ? await signToken(new TextEncoder().encode(secret), ADMIN, { expiresInSeconds: 3600 }) : printed;
+  if (!token) throw new Error(`no admin token printed:\n${server.stdout.join("")}`);
+  return { ...server, url, token };
 }
 
 /** The exit code, or a failure naming what the server wrote if it is still running after `timeoutMs` (it is then killed). */
