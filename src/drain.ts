@@ -25,9 +25,9 @@ export interface Drain {
 /**
  * Apollo's drain plugin ends idle keep-alive connections at once, while the
  * server still reads them: a request that was on its way is then run, its
- * change committed, and its answer dropped. Here a connection is only ever
- * closed by Node when it is idle with nothing read, or after an answer that
- * told the client so.
+ * change committed, and its answer dropped. Here Node closes a connection
+ * only when it is idle with nothing read, or after an answer that told the
+ * client so (or, past the grace period, whatever is still open).
  */
 export function drainable(server: http.Server, log: Logger): Drain {
   let closing = false;
