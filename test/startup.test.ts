@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { LOCK_NAME } from "../src/db/embedded";
+import pino from "pino";
+import { startSolvent } from "../src/app";
+import { loadConfig } from "../src/config";
+import { LOCK_NAME, startEmbeddedDatabase } from "../src/db/embedded";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
@@ -31,17 +34,30 @@ test.each([
   expect(logLines(server)).toHaveLength(1);
 });
 
-test("a port in use is one log line, and exit code 1, with the embedded database stopped and its folder unlocked", async () => {
+describe("a port in use", () => {
   const taken = net.createServer();
-  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
-  const { port } = taken.address() as net.AddressInfo;
-  try {
+  let port: number;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    port = (taken.address() as net.AddressInfo).port;
+  });
+  afterAll(() => taken.close());
+
+  test("is one log line, and exit code 1", async () => {
     const dataDir = tempDir("port-taken");
     const server = spawnServer({ PORT: String(port), SOLVENT_DATA_DIR: dataDir, DATABASE_URL: undefined });
     expect(await exitCode(server, 60_000)).toBe(1);
     expect(failureLine(server)).toMatch(new RegExp(`^could not start: listen EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
     expect(existsSync(path.join(dataDir, LOCK_NAME))).toBe(false);
-  } finally {
-    taken.close();
-  }
+  });
+
+  test("fails the start after the embedded database is stopped and its folder unlocked, not only when the process exits", async () => {
+    const dataDir = tempDir("port-taken-in-process");
+    const config = loadConfig({ PORT: String(port), SOLVENT_DATA_DIR: dataDir });
+    await expect(startSolvent(config, pino({ level: "silent" }))).rejects.toThrow(/EADDRINUSE/);
+    expect(existsSync(path.join(dataDir, LOCK_NAME))).toBe(false);
+    // Nothing holds the folder: it opens again at once.
+    const embedded = await startEmbeddedDatabase(dataDir);
+    await embedded.stop();
+  });
 });
