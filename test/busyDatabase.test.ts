@@ -4,7 +4,7 @@ import { loadConfig } from "../src/config";
 import { createDatabase } from "../src/db/client";
 import { isDatabaseBusy } from "../src/ledger/sqlErrors";
 import { AccountBalanceDocument, DebitDocument } from "./generated/graphql";
-import { openAccount } from "./support/flows";
+import { openAccount, postingCount } from "./support/flows";
 import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
 
@@ -60,9 +60,6 @@ function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
 const debit = (accountId: string, idempotencyKey: string) =>
   server.request(DebitDocument, { input: { accountId, amount: "1.00", idempotencyKey } });
 
-const postingCount = async (accountId: string) =>
-  Number((await server.sql.query("SELECT count(*) FROM transactions WHERE account_id = $1", [accountId])).rows[0].count);
-
 onPostgresOnly("debits on a locked account answer SERVICE_UNAVAILABLE (503, retryable) and post nothing; other accounts and /readyz still answer; a retry with the same key posts once", async () => {
   const locked = await openAccount(server, { deposit: "100.00" });
   const other = await openAccount(server, { deposit: "100.00" });
@@ -87,7 +84,7 @@ onPostgresOnly("debits on a locked account answer SERVICE_UNAVAILABLE (503, retr
       }),
     ]);
   }
-  expect(await postingCount(locked.id)).toBe(1); // the opening deposit only
+  expect(await postingCount(server, locked.id)).toBe(1); // the opening deposit only
   // Another account's debit waits for a connection, not for the row: it is answered either way, within the pool's limit.
   expect(elsewhere!.ms).toBeLessThan(ANSWER_WITHIN_MS);
   expect([elsewhere!.value.data?.debit.__typename ?? elsewhere!.value.errors?.[0].extensions?.code]).toEqual([
@@ -102,7 +99,7 @@ onPostgresOnly("debits on a locked account answer SERVICE_UNAVAILABLE (503, retr
     expect(retried.data?.debit).toMatchObject({ __typename: "PostingSuccess", replayed: false });
     expect((await debit(locked.id, k)).data?.debit).toMatchObject({ __typename: "PostingSuccess", replayed: true });
   }
-  expect(await postingCount(locked.id)).toBe(1 + keys.length);
+  expect(await postingCount(server, locked.id)).toBe(1 + keys.length);
   expect((await server.query(AccountBalanceDocument, { id: locked.id })).account?.balance).toBe("96.00");
 });
 
