@@ -3,8 +3,9 @@ import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, sign
 import { createDatabase, type Db } from "./db/client";
 import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "./db/embedded";
+import { startEmbeddedDatabase } from "./db/embedded";
 import { applyMigrations, readMigrations } from "./db/migrations";
+import { readiness } from "./db/readiness";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
 import { purgeExpiredKeys } from "./ledger/idempotency";
@@ -28,15 +29,48 @@ export interface SolventOptions {
   beforeMark?: RelayOptions["beforeMark"];
 }
 
+/**
+ * What has been started, stopped in reverse order: by stop(), and when a
+ * later step of the start fails, so that a failed start leaves nothing
+ * running (no embedded database, no lock on its folder).
+ */
+class Started {
+  private readonly stops: Array<() => Promise<void>> = [];
+
+  add(stop: () => Promise<void>) {
+    this.stops.push(stop);
+  }
+
+  /** Stops everything, even after one stop fails; then throws the first failure. */
+  async stopAll() {
+    let failure: unknown;
+    for (const stop of this.stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => (failure ??= error));
+    }
+    if (failure) throw failure;
+  }
+}
+
 /** Starts everything: the database (embedded or given), pending migrations, the ledger, the HTTP server. */
 export async function startSolvent(config: Config, log: Logger, options: SolventOptions = {}): Promise<Solvent> {
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedDatabase(config.dataDir);
-    url = embedded.url;
+  const started = new Started();
+  try {
+    return await start(config, log, options, started);
+  } catch (error) {
+    await started.stopAll().catch((stopError: unknown) => log.error({ err: stopError }, "could not stop what had started"));
+    throw error;
+  }
+}
+
+async function start(config: Config, log: Logger, options: SolventOptions, started: Started): Promise<Solvent> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedDatabase(config.dataDir, { onLockLost: (error) => lockLost(log, config.dataDir, error) });
+  if (embedded) {
+    started.add(() => embedded.stop());
     log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
   }
+  const url = embedded?.url ?? config.databaseUrl!;
   const applied = await applyMigrations(url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
@@ -45,11 +79,14 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     // The embedded database runs one transaction at a time: more connections only queue.
     poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
     statementTimeoutMs: config.limits.requestTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    poolTimeoutMs: config.poolTimeoutMs,
     // The embedded database shares one session among its connections: a name prepared on one is taken on all.
     preparedStatements: config.preparedStatements && !embedded,
     onIdleError: (error) => log.warn({ err: error }, "a database connection broke"),
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
+  started.add(close);
   const ledger = await Ledger.create(db, sql);
   const metrics = createMetrics();
   const events = await startEvents(url, config.events, {
@@ -60,7 +97,9 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     metrics,
     beforeMark: options.beforeMark,
   });
-  const expected = readMigrations().migrationDirectories.map((m) => m.path);
+  started.add(() => events.stop());
+  const probe = readiness(url, readMigrations().migrationDirectories.map((m) => m.path));
+  started.add(() => probe.close());
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),
     ledger,
@@ -69,27 +108,22 @@ export async function startSolvent(config: Config, log: Logger, options: Solvent
     authenticate,
     config,
     log,
-    ready: async () => {
-      const rows = await db.$queryRaw<{ migration_name: string }[]>`
-        SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-      const applied = new Set(rows.map((r) => r.migration_name));
-      return expected.every((name) => applied.has(name));
-    },
+    ready: () => probe.ready(),
   });
+  started.add(() => server.stop());
   const purge = schedulePurge(db, config, log);
-  return {
-    url: server.url,
-    db,
-    ledger,
-    events,
-    async stop() {
-      await purge.stop();
-      await server.stop();
-      await events.stop();
-      await close();
-      await embedded?.stop();
-    },
-  };
+  started.add(() => purge.stop());
+  return { url: server.url, db, ledger, events, stop: () => started.stopAll() };
+}
+
+/**
+ * Another process may be writing to the data folder now: a graceful stop
+ * would write to it too (PGlite's closing checkpoint). Exit as a crash
+ * would; the next start recovers from the write-ahead log.
+ */
+function lockLost(log: Logger, dataDir: string, error: Error): never {
+  log.fatal({ err: error, dataDir }, "lost the lock on the data folder (deleted, or taken over as stale): stopping at once");
+  process.exit(1);
 }
 
 /**

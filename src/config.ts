@@ -60,6 +60,10 @@ export interface Config {
   logLevel: string;
   /** Connections to PostgreSQL this process may hold. */
   poolSize: number;
+  /** How long a request waits for one of those connections before it is answered SERVICE_UNAVAILABLE. */
+  poolTimeoutMs: number;
+  /** How long a statement waits for a row lock: less than it may run, so waiters on a held row give their connections back sooner. */
+  lockTimeoutMs: number;
   /** Prepare the ledger's statements once per connection (off behind a pooler in transaction mode). */
   preparedStatements: boolean;
   production: boolean;
@@ -169,22 +173,55 @@ function eventsConfig(env: NodeJS.ProcessEnv): EventsConfig {
   };
 }
 
+/**
+ * DATABASE_URL, checked as node-postgres will read it: a URL that does not
+ * parse (a port that is not a number), has no host, or has a malformed
+ * %-escape would otherwise fail later, deep in the driver. The message never
+ * repeats the URL: it may hold a password.
+ */
+function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL || undefined;
+  if (!raw) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol)) {
+    throw new Error("DATABASE_URL must be a URL like postgresql://user:password@host:5432/database (with a numeric port, if any)");
+  }
+  if (!url.hostname && !url.searchParams.get("host")) throw new Error("DATABASE_URL names no host");
+  try {
+    for (const part of [url.username, url.password, url.hostname, url.pathname]) decodeURIComponent(part);
+  } catch {
+    throw new Error("DATABASE_URL has a malformed %-escape (write a literal % as %25)");
+  }
+  return raw;
+}
+
+/** A lock timeout at or above the statement timeout would never fire: the statement timeout would, later. */
+function lockTimeoutMs(env: NodeJS.ProcessEnv, statementTimeoutMs: number): number {
+  const lockTimeout = integer(env, "DB_LOCK_TIMEOUT_MS", Math.min(2000, Math.floor(statementTimeoutMs / 2)), 1, 600_000);
+  if (lockTimeout >= statementTimeoutMs) {
+    throw new Error(`DB_LOCK_TIMEOUT_MS (${lockTimeout}) must be below the statement timeout REQUEST_TIMEOUT_MS (${statementTimeoutMs})`);
+  }
+  return lockTimeout;
+}
+
 /** Every setting, read and checked once at start-up: a bad one stops the server before it serves. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error("DATABASE_URL must be a postgresql:// URL");
   const production = env.NODE_ENV === "production";
   refuseReplacedSettings(env);
+  const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000);
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "127.0.0.1",
-    databaseUrl,
+    databaseUrl: databaseUrl(env),
     dataDir: path.resolve(env.SOLVENT_DATA_DIR || ".solvent-data"),
     logLevel,
     // Postings are short single statements: a few connections per core keep PostgreSQL busy without queueing in it.
     poolSize: integer(env, "DB_POOL_SIZE", Math.max(4, availableParallelism() * 4), 1, 1000),
+    // Queueing for a connection takes milliseconds under normal load; seconds mean the pool is stuck (on a lock, say).
+    poolTimeoutMs: integer(env, "DB_POOL_TIMEOUT_MS", 5000, 1, 600_000),
+    lockTimeoutMs: lockTimeoutMs(env, requestTimeoutMs),
     preparedStatements: flag(env, "DB_PREPARED_STATEMENTS", true),
     production,
     auth: authConfig(env),
@@ -199,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       maxDepth: integer(env, "GRAPHQL_MAX_DEPTH", 10, 2, 100),
       maxCost: integer(env, "GRAPHQL_MAX_COST", 10_000, 10, 10_000_000),
-      requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
+      requestTimeoutMs,
     },
     idempotencyRetentionHours: integer(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 24, 24 * 365),
     idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),

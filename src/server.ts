@@ -2,17 +2,18 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
+import { drainable } from "./drain";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
 import { authorizeOperation } from "./graphql/authorization";
 import { checkBeforeExecution } from "./graphql/beforeExecution";
+import { serviceUnavailableStatus } from "./graphql/busy";
 import { createLoaders, type Context } from "./graphql/context";
 import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
@@ -101,19 +102,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const timeout = config.limits.requestTimeoutMs;
   // A request must arrive in full within the timeout (slow clients cannot hold connections open).
   const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
+  const drain = drainable(httpServer, log);
   const guard = armor(config.limits, config.production);
-  const subscriptions = serveSubscriptions({
-    httpServer,
-    schema,
-    ledger,
-    events,
-    authenticate,
-    validationRules: guard.validationRules,
-    introspection: config.introspection,
-    // A connection without a token must start a subscription about as soon as a request must arrive.
-    idleTimeoutMs: config.limits.requestTimeoutMs,
-    log,
-  });
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -128,12 +118,11 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     // main.ts owns shutdown: it also has the database to close.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // Nothing here is cacheable by HTTP caches; its hook on every field costs time on every request.
       ApolloServerPluginCacheControlDisabled(),
-      { serverWillStart: async () => ({ drainServer: async () => subscriptions.dispose() }) },
       config.landingPage ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
+      serviceUnavailableStatus(),
       ...guard.plugins,
       checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits), authorizeOperation()]),
     ],
@@ -158,11 +147,41 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   );
   app.use(httpErrors(log));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  await listen(httpServer, config.port, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Only once listening: the WebSocket server would take a listen error (a port in use) and print it to the console.
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    schema,
+    ledger,
+    events,
+    authenticate,
+    validationRules: guard.validationRules,
+    introspection: config.introspection,
+    // A connection without a token must start a subscription about as soon as a request must arrive.
+    idleTimeoutMs: config.limits.requestTimeoutMs,
+    log,
+  });
   const { port } = httpServer.address() as AddressInfo;
   return {
     url: `http://${config.host}:${port}/graphql`,
-    // Stops accepting connections and lets requests in flight finish.
-    stop: () => apollo.stop(),
+    // Answers the requests that arrived and closes; a request runs for a statement timeout or two at most.
+    stop: async () => {
+      await Promise.all([subscriptions.dispose(), drain.close(2 * timeout)]);
+      await apollo.stop();
+    },
   };
+}
+
+/** Listens, or fails with the reason (a port in use): a listen error is an event, which nothing else would handle. */
+function listen(httpServer: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
 }

@@ -1,42 +1,19 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { print } from "graphql";
+import { LOCK_NAME } from "../src/db/embedded";
 import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
-import { PROJECT_ROOT } from "../src/paths";
+import { exitCode, logLines, spawnServer, startServerProcess, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
 /*
  * The `npm start` path: the built server as its own process, with no
- * DATABASE_URL, on an embedded database in a folder of its own. `npm test`
- * builds dist/ before jest runs.
+ * DATABASE_URL, on an embedded database in a folder of its own.
  */
 const dataDir = tempDir("embedded");
 
-async function start(): Promise<{ child: ChildProcess; url: string; token: string; output: string[] }> {
-  const output: string[] = [];
-  // debug logs each SQL statement: the test sees when a request has reached the database.
-  const env = { ...process.env, PORT: "0", SOLVENT_DATA_DIR: dataDir, LOG_LEVEL: "debug" } as NodeJS.ProcessEnv;
-  delete env.DATABASE_URL;
-  delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/src/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const match = /"url":"([^"]+)"/.exec(chunk.toString());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${output.join("")}`)));
-  });
-  // Started without authentication configured, it signs tokens with a secret of its own and prints an admin token.
-  const token = /"adminToken":"([^"]+)"/.exec(output.join(""))?.[1];
-  if (!token) throw new Error(`no admin token printed:\n${output.join("")}`);
-  return { child, url, token, output };
-}
+// debug logs each SQL statement: the test sees when a request has reached the database.
+const start = (folder = dataDir) => startServerProcess({ SOLVENT_DATA_DIR: folder, LOG_LEVEL: "debug", DATABASE_URL: undefined });
 
 // The shape is what the test asserts.
 type Answer = { data: any };
@@ -48,7 +25,7 @@ const post = ({ url, token }: { url: string; token: string }, query: string, var
   }).then((r) => r.json() as Promise<Answer>);
 
 /** Resolves at the next SQL statement the server logs. */
-const nextStatement = (child: ChildProcess) =>
+const nextStatement = ({ child }: ServerProcess) =>
   new Promise<void>((resolve) => {
     const watch = (chunk: Buffer) => {
       if (chunk.toString().includes('"msg":"sql"')) {
@@ -59,23 +36,39 @@ const nextStatement = (child: ChildProcess) =>
     child.stdout!.on("data", watch);
   });
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+/** Opens an account with this deposit through the server. */
+async function deposit(server: { url: string; token: string }, amount: string, idempotencyKey: string) {
+  const opened = await post(server, print(OpenAccountDocument), {
+    input: { customerName: "Locked", type: "CHECKING", initialDeposit: amount, idempotencyKey },
+  });
+  expect(opened.data.openAccount.__typename).toBe("OpenAccountSuccess");
+}
+
+/** The balances of the accounts the server lists, sorted. */
+async function balances(server: { url: string; token: string }): Promise<string[]> {
+  const listed = await post(server, print(AccountsDocument), { first: 10 });
+  return listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance).sort();
+}
+
+async function stop(server: ServerProcess) {
+  server.child.kill("SIGTERM");
+  expect(await exitCode(server, 30_000)).toBe(0);
+}
 
 test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
   const first = await start();
-  expect(first.output.join("")).toContain(dataDir);
-  const inFlight = nextStatement(first.child);
+  expect(first.stdout.join("")).toContain(dataDir);
+  const inFlight = nextStatement(first);
   const opening = post(first, print(OpenAccountDocument), {
     input: { customerName: "Embedded", type: "SAVINGS", initialDeposit: "12.34", idempotencyKey: "embedded-1" },
   });
   // The signal arrives while the request is at the database; the answer must still come.
   await inFlight;
-  const exitCode = exited(first.child);
   first.child.kill("SIGTERM");
   const opened = await opening;
   expect(opened.data.openAccount.__typename).toBe("OpenAccountSuccess");
-  expect(await exitCode).toBe(0);
-  expect(first.output.join("")).toContain('"msg":"stopped"');
+  expect(await first.exited).toBe(0);
+  expect(first.stdout.join("")).toContain('"msg":"stopped"');
 
   const second = await start();
   try {
@@ -87,11 +80,48 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
       body: JSON.stringify({ query: "{ __typename }" }),
     });
     expect(stale.status).toBe(401);
-    const listed = await post(second, print(AccountsDocument), { first: 5 });
-    expect(listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance)).toEqual(["12.34"]);
+    expect(await balances(second)).toEqual(["12.34"]);
   } finally {
-    const code = exited(second.child);
     second.child.kill("SIGINT");
-    expect(await code).toBe(0);
+    expect(await second.exited).toBe(0);
   }
+});
+
+describe("the data folder belongs to one process at a time", () => {
+  test("a second server on the folder is refused with one log line while the first runs; after a crash the next start takes the stale lock over", async () => {
+    const folder = tempDir("locked");
+    const first = await start(folder);
+    await deposit(first, "1.00", "first-1");
+
+    const second = spawnServer({ SOLVENT_DATA_DIR: folder, DATABASE_URL: undefined });
+    // It waits out the stale time (~11 s) first: the holder might have crashed.
+    expect(await exitCode(second, 30_000)).toBe(1);
+    expect(second.stderr.join("")).toBe("");
+    expect(logLines(second)).toEqual([expect.objectContaining({ level: 60, msg: expect.stringMatching(/^could not start: the data folder .* is in use by another process/) })]);
+
+    // The first one never noticed, and everything it acknowledged survives its crash.
+    await deposit(first, "2.00", "first-2");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(existsSync(path.join(folder, LOCK_NAME))).toBe(true);
+    const started = Date.now();
+    const third = await start(folder);
+    try {
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await balances(third)).toEqual(["1.00", "2.00"]);
+    } finally {
+      await stop(third);
+    }
+    expect(existsSync(path.join(folder, LOCK_NAME))).toBe(false);
+  });
+
+  test("a server whose lock is taken from it stops at once, loudly, with exit code 1", async () => {
+    const folder = tempDir("lost-lock");
+    const server = await start(folder);
+    rmSync(path.join(folder, LOCK_NAME), { recursive: true });
+    // The holder looks at its lock every 2 s.
+    expect(await exitCode(server, 15_000)).toBe(1);
+    const fatal = logLines(server).filter((line) => line.level === 60);
+    expect(fatal).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^lost the lock on the data folder/), dataDir: folder })]);
+  });
 });

@@ -12,6 +12,10 @@ export interface DbOptions {
   onIdleError?: (error: Error) => void;
   /** PostgreSQL cancels any statement that runs longer. */
   statementTimeoutMs?: number;
+  /** ... or that waits longer for a lock. */
+  lockTimeoutMs?: number;
+  /** A query that cannot have a connection of the pool within this time fails (see isDatabaseBusy). */
+  poolTimeoutMs?: number;
   /** Whether the ledger's statements may be prepared once per connection (see Sql). */
   preparedStatements?: boolean;
   onQuery?: QueryListener;
@@ -26,9 +30,15 @@ export interface Database {
 
 export function createDatabase(
   url: string,
-  { poolSize, statementTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
+  { poolSize, statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
 ): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, statement_timeout: statementTimeoutMs });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    statement_timeout: statementTimeoutMs,
+    lock_timeout: lockTimeoutMs,
+    connectionTimeoutMillis: poolTimeoutMs,
+  });
   pool.on("error", onIdleError);
   const adapter = new PrismaPg(pool);
   const db = onQuery ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });

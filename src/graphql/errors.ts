@@ -1,6 +1,8 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLErrorExtensions, type GraphQLFormattedError } from "graphql";
 import { PageRequestError } from "../ledger/history";
+import { isDatabaseBusy } from "../ledger/sqlErrors";
+import { SERVICE_UNAVAILABLE, serviceUnavailable } from "./busy";
 import type { Logger } from "../logger";
 
 /**
@@ -26,7 +28,8 @@ export const INTERNAL_ERROR_MESSAGE = "Internal server error: quote the requestI
  * Codes whose message is written for the client, with the level their log
  * line gets: refusals worth watching (who is knocking, who is throttled)
  * warn, the rest is information. Any other code is masked as
- * INTERNAL_SERVER_ERROR and logged as an error. A new code is one line here.
+ * INTERNAL_SERVER_ERROR and logged as an error. A new code is one line here
+ * (and one in CODES_OF_ERRORS when it comes from an error without a code).
  */
 const ANSWERED_CODES: Record<string, "info" | "warn"> = {
   GRAPHQL_PARSE_FAILED: "info",
@@ -41,16 +44,20 @@ const ANSWERED_CODES: Record<string, "info" | "warn"> = {
   UNAUTHENTICATED: "warn",
   FORBIDDEN: "warn",
   RATE_LIMITED: "warn",
+  [SERVICE_UNAVAILABLE]: "warn",
 };
-/** Errors of our own that carry no GraphQL code, and the code they are answered with. */
-const CODES_OF_ERROR_CLASSES: Array<[new (...args: never[]) => Error, string]> = [[PageRequestError, "BAD_USER_INPUT"]];
+/** Errors that carry no GraphQL code, and the code they are answered with. */
+const CODES_OF_ERRORS: Array<[(error: unknown) => boolean, string]> = [
+  [(error) => error instanceof PageRequestError, "BAD_USER_INPUT"],
+  [isDatabaseBusy, SERVICE_UNAVAILABLE],
+];
 /** Extensions a client may read beside the code (the limits it ran into). */
 const CLIENT_EXTENSIONS = ["retryAfterSeconds", "cost", "maxCost"];
 
 /** The code an error is answered and logged with: the one place that decides it. */
 export function errorCode(error: unknown): string {
   const original = unwrapResolverError(error);
-  const known = CODES_OF_ERROR_CLASSES.find(([errorClass]) => original instanceof errorClass);
+  const known = CODES_OF_ERRORS.find(([matches]) => matches(original));
   if (known) return known[1];
   const extensions = error instanceof GraphQLError ? error.extensions : undefined;
   const code = typeof extensions?.code === "string" ? extensions.code : undefined;
@@ -65,6 +72,8 @@ export function errorCode(error: unknown): string {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = errorCode(error);
   if (code === INTERNAL_SERVER_ERROR) return { message: INTERNAL_ERROR_MESSAGE, path: formatted.path, extensions: { code } };
+  // The driver's message would name the statement or the pool; the client is told what happened and what to do.
+  if (code === SERVICE_UNAVAILABLE) return serviceUnavailable(formatted.path);
   const extensions = Object.fromEntries(CLIENT_EXTENSIONS.filter((k) => formatted.extensions?.[k] !== undefined).map((k) => [k, formatted.extensions![k]]));
   return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...extensions } };
 }

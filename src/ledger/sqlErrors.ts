@@ -27,3 +27,19 @@ export function isRetryable(error: unknown): boolean {
   const state = sqlState(error);
   return state === "40P01" || state === "40001";
 }
+
+/** What node-postgres's pool says when no connection could be had within connectionTimeoutMillis (it gives them no code). */
+const POOL_TIMEOUTS = new Set(["timeout exceeded when trying to connect", "Connection terminated due to connection timeout"]);
+
+/**
+ * The database did not get to a statement in time: no connection of the
+ * pool came free, a lock was not granted within lock_timeout (55P03), or
+ * the statement ran out of statement_timeout (57014). The statement never
+ * ran or was cancelled and its transaction rolled back, so nothing was
+ * changed; the same request may be sent again. Prisma passes a pool timeout
+ * on as it is, and a database error with its SQLSTATE (see sqlState).
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === "55P03" || state === "57014" || (error instanceof Error && POOL_TIMEOUTS.has(error.message));
+}

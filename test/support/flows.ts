@@ -32,3 +32,9 @@ export function tally(results: Array<{ __typename: string }>): Record<string, nu
   for (const r of results) counts[r.__typename] = (counts[r.__typename] ?? 0) + 1;
   return counts;
 }
+
+/** How many postings the account has, read from the database itself. */
+export async function postingCount(server: TestServer, accountId: string): Promise<number> {
+  const { rows } = await server.sql.query("SELECT count(*) FROM transactions WHERE account_id = $1", [accountId]);
+  return Number(rows[0].count);
+}
