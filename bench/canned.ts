@@ -59,7 +59,7 @@ const HISTORY_PAGE: Page<Transaction> = {
   nodes: Array.from({ length: DEFAULT_PAGE_SIZE }, (_, i) =>
     cannedPosting(HISTORY_ACCOUNT, { id: `01a20b71-897e-7748-a777-3cb8ee9082${String(i).padStart(2, "0")}`, accountVersion: CANNED_VERSION - i }),
   ),
-  cursor: (i) => Buffer.from(`canned cursor number ${i} of a canned history page`).toString("base64url"),
+  cursors: Array.from({ length: DEFAULT_PAGE_SIZE }, (_, i) => Buffer.from(`canned cursor number ${i} of a canned history page`).toString("base64url")),
   hasNextPage: true,
   hasPreviousPage: false,
 };

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { isLuhnValid } from "../src/ledger/accountNumber";
 import {
   AccountByIdDocument,
@@ -744,24 +744,23 @@ describe("queries", () => {
     expect(new Set(seen.map((t) => t.id))).toEqual(new Set(rows.map((r) => r.id)));
   });
 
-  test("a cursor is the server's: forged, altered, old-style, or from the other list, it is BAD_USER_INPUT", async () => {
-    const account = await openAccount(server, { deposit: "1" });
+  test("a cursor is good only for its own list: forged, altered, old-style, another account's or the other list's is BAD_USER_INPUT", async () => {
+    const [account, other] = await Promise.all([openAccount(server, { deposit: "1" }), openAccount(server, { deposit: "1" })]);
     for (let i = 0; i < 3; i++) await credit(server, account.id, "1");
     const page = (await server.query(TransactionsDocument, { accountId: account.id, first: 2 })).transactions;
     const issued = page.pageInfo.endCursor!;
     const next = await server.request(TransactionsDocument, { accountId: account.id, first: 2, after: issued });
     expect(next.data?.transactions.edges.map((edge) => edge.node.accountVersion)).toEqual([2, 1]);
 
-    const [position, tag] = issued.split(".");
-    const decoded = Buffer.from(position, "base64url").toString("latin1");
-    const [at, version] = decoded.split(":");
-    const encode = (text: string) => Buffer.from(text, "latin1").toString("base64url");
+    const altered = `${issued.slice(0, 10)}${issued[10] === "A" ? "B" : "A"}${issued.slice(11)}`;
+    const oldStyle = Buffer.from(`${Date.parse(page.edges[1].node.createdAt)}:${page.edges[1].node.id}`, "latin1").toString("base64url");
+    const otherCursor = (await server.query(TransactionsDocument, { accountId: other.id, first: 1 })).transactions.pageInfo.endCursor!;
     const accountsCursor = (await server.query(AccountsDocument, { first: 1 })).accounts.pageInfo.endCursor!;
     const forged = {
-      "another position under the issued tag": `${encode(`${at}:${Number(version) + 10}`)}.${tag}`,
-      "the position without its tag": position,
-      "an altered tag": `${position}.${tag.slice(0, -2)}${tag.endsWith("AA") ? "BB" : "AA"}`,
-      "the cursor format before cursors were signed": encode(`${at}:${page.edges[1].node.id}`),
+      "random bytes": randomBytes(16).toString("base64url"),
+      "an altered cursor": altered,
+      "the cursor format before cursors named rows": oldStyle,
+      "a cursor of another account's history": otherCursor,
       "a cursor of the account list": accountsCursor,
     };
     for (const [what, after] of Object.entries(forged)) {
@@ -770,6 +769,21 @@ describe("queries", () => {
     }
     const asAccounts = await server.request(AccountsDocument, { first: 1, after: issued });
     expect(errorCodes(asAccounts)).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  test("a customer pages only its own accounts: a cursor naming somebody else's account is BAD_USER_INPUT", async () => {
+    const [alice, bob] = [key("alice"), key("bob")];
+    const mine = await Promise.all([openAccount(server, { ownerId: alice }), openAccount(server, { ownerId: alice })]);
+    const theirs = await openAccount(server, { ownerId: bob, customerName: uniqueName("Bob") });
+    const client = await server.as({ subject: alice, role: "customer" });
+    const first = (await client.query(AccountsDocument, { first: 1 })).accounts;
+    const second = (await client.query(AccountsDocument, { first: 1, after: first.pageInfo.endCursor })).accounts;
+    expect([...first.edges, ...second.edges].map((edge) => edge.node.id).sort()).toEqual(mine.map((account) => account.id).sort());
+
+    const bobsCursor = (await server.query(AccountsDocument, { first: 1, filter: { customerName: theirs.customerName } })).accounts.edges
+      .find((edge) => edge.node.id === theirs.id)?.cursor;
+    expect(bobsCursor).toBeDefined();
+    expect(errorCodes(await client.request(AccountsDocument, { first: 1, after: bobsCursor }))).toEqual(["BAD_USER_INPUT"]);
   });
 
   test("transactions: the default page is 20; first 101, first 0 and a forged cursor are BAD_USER_INPUT", async () => {

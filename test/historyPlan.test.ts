@@ -1,7 +1,6 @@
 import pg from "pg";
 import { createDatabase, type Database } from "../src/db/client";
 import { Prisma } from "../src/db/generated/prisma/client";
-import { Cursors } from "../src/ledger/cursors";
 import { History, type HistoryRequest } from "../src/ledger/history";
 import { scratchDatabase, type ScratchDatabase } from "./support/scratchDatabase";
 
@@ -81,7 +80,7 @@ beforeAll(async () => {
     await client.end();
   }
   db = createDatabase(database.url, { poolSize: 2 });
-  history = new History(db.db, db.sql, await Cursors.load(db.db));
+  history = new History(db.db, db.sql);
 });
 afterAll(async () => {
   await db?.close();
@@ -104,7 +103,7 @@ const types = (node: PlanNode) => nodes(node).map((n) => n["Node Type"]);
 /** The plan PostgreSQL makes, and runs, for the statement the ledger sends. */
 async function plan(accountIds: string[], request: HistoryRequest): Promise<PlanNode> {
   // Sent as the ledger sends it: unprepared, so planned with its values.
-  const [row] = await db.sql.query(Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${history.statement(accountIds, request)!}`, { prepare: false });
+  const [row] = await db.sql.query(Prisma.sql`EXPLAIN (ANALYZE, FORMAT JSON) ${(await history.statement(accountIds, request))!}`, { prepare: false });
   return (row["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0].Plan;
 }
 
@@ -132,7 +131,7 @@ function expectOrderedWalk(branch: PlanNode, maxRead: number) {
 
 async function cursorAfter(id: string, request: HistoryRequest) {
   const [page] = await history.transactions([id], request);
-  return page.cursor(page.nodes.length - 1);
+  return page.cursors.at(-1)!;
 }
 
 test.each<[string, HistoryRequest, number]>([

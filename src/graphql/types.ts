@@ -169,7 +169,7 @@ export class PageInfo {
 
 @ObjectType({ description: "One account of a page." })
 export class AccountEdge {
-  @Field(() => String, { description: "Opaque, signed position of the account in the list: pass it as `after` to read the accounts after it." })
+  @Field(() => String, { description: "Opaque; names the account in the list: pass it as `after` to read the accounts after it." })
   cursor!: string;
 
   @Field(() => Account, { description: "The account." })
@@ -187,7 +187,7 @@ export class AccountConnection {
 
 @ObjectType({ description: "One posting of a page." })
 export class TransactionEdge {
-  @Field(() => String, { description: "Opaque, signed position of the posting in the history: pass it as `after` to read the postings after it." })
+  @Field(() => String, { description: "Opaque; names the posting in its account's history: pass it as `after` to read the postings after it." })
   cursor!: string;
 
   @Field(() => Transaction, { description: "The posting." })

@@ -2,7 +2,6 @@ import { Prisma } from "../db/generated/prisma/client";
 import type { Account, AccountStatus, AccountType, Transaction, TransactionKind, TransactionStatus, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
-import type { Cursors } from "./cursors";
 import { accountNulls, pickAccount, pickTransaction, selectAccount, selectTransaction, transactionNulls } from "./rows";
 import { isUuid } from "./validation";
 
@@ -19,8 +18,7 @@ export interface PageRequest {
 
 export interface Page<T> {
   nodes: T[];
-  /** The cursor of nodes[i], made when asked for: signing one costs more than reading its row. */
-  cursor(i: number): string;
+  cursors: string[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
@@ -43,33 +41,40 @@ export interface TransactionFilter {
  * Keyset pagination, newest first: an account's history in posting order
  * (createdAt, then accountVersion: the ledger stamps an account's postings so
  * that both orders agree), accounts in the order they were opened (createdAt,
- * then id). Both are orders an index serves, stable while new rows arrive. A
- * cursor is the signed position of a row (see Cursors), opaque to clients.
+ * then id). Both are orders an index serves, stable while new rows arrive.
+ *
+ * A cursor names the row a page ends with (its id, as 22 base64url
+ * characters), and the next page starts after that row's position, read
+ * from the database. So a cursor is accepted only if it names a row of the
+ * list being paged: a forged or altered one names no row, and one of another
+ * account's history or of the other list is not a row of this one. Rows are
+ * never deleted, so a cursor stays good. (Signing positions instead would
+ * cost a MAC per row of every page; this costs one lookup per page asked
+ * with `after`.)
  */
-type Order<T> = {
-  kind: string;
-  position(row: T): string;
-  /** The position in a cursor's payload, or undefined when the payload is not one. */
-  parse(position: string): T | undefined;
-};
+const notIssued = () => new PageRequestError("`after` is not a cursor of this list");
 
-const HISTORY: Order<{ createdAt: Date; accountVersion: number }> = {
-  kind: "transactions",
-  position: (row) => `${row.createdAt.getTime()}:${row.accountVersion}`,
-  parse(position) {
-    const match = /^(\d{1,15}):(\d{1,10})$/.exec(position);
-    return match ? { createdAt: new Date(Number(match[1])), accountVersion: Number(match[2]) } : undefined;
-  },
-};
+function encodeCursor(row: { id: string }): string {
+  return Buffer.from(row.id.replaceAll("-", ""), "hex").toString("base64url");
+}
 
-const ACCOUNTS: Order<{ createdAt: Date; id: string }> = {
-  kind: "accounts",
-  position: (row) => `${row.createdAt.getTime()}:${row.id}`,
-  parse(position) {
-    const [at, id, ...rest] = position.split(":");
-    return rest.length === 0 && /^\d{1,15}$/.test(at) && id !== undefined && isUuid(id) ? { createdAt: new Date(Number(at)), id } : undefined;
-  },
-};
+/** The row id a cursor names; a PageRequestError when it cannot be one of ours. */
+function decodeCursor(cursor: string): string {
+  const bytes = Buffer.from(cursor, "base64url");
+  if (bytes.length !== 16 || bytes.toString("base64url") !== cursor) throw notIssued();
+  return bytes.toString("hex").replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
+}
+
+function toPage<T extends { id: string }>(rows: T[], size: number, after: string | null | undefined): Page<T> {
+  const nodes = rows.slice(0, size);
+  return { nodes, cursors: nodes.map(encodeCursor), hasNextPage: rows.length > size, hasPreviousPage: after != null };
+}
+
+/** Where the page after a history row starts. */
+interface HistoryPosition {
+  createdAt: Date;
+  accountVersion: number;
+}
 
 function pageSize(first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
@@ -95,13 +100,12 @@ export class History {
   constructor(
     private readonly db: Db,
     private readonly sql: Sql,
-    private readonly cursors: Cursors,
   ) {}
 
   /** Accounts newest first; only those of `ownerId` when given. */
   async accounts(page: PageRequest, filter: AccountFilter | null | undefined, ownerId?: string): Promise<Page<Account>> {
     const size = pageSize(page.first);
-    const after = this.after(ACCOUNTS, page);
+    const after = page.after != null ? await this.accountPosition(page.after, ownerId) : undefined;
     const rows = await this.db.account.findMany({
       where: {
         ownerId,
@@ -118,14 +122,14 @@ export class History {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: size + 1,
     });
-    return this.page(ACCOUNTS, rows, size, page.after);
+    return toPage(rows, size, page.after);
   }
 
-  /** The answer for an account that is not there (or not the caller's): no rows, once the request itself is valid. */
-  emptyPage<T>(request: PageRequest): Page<T> {
+  /** The answer for an account that is not there (or not the caller's): no rows, once the request itself is well formed. */
+  emptyPage<T extends { id: string }>(request: PageRequest): Page<T> {
     pageSize(request.first);
-    this.after(HISTORY, request);
-    return { nodes: [], cursor: () => "", hasNextPage: false, hasPreviousPage: request.after != null };
+    if (request.after != null) decodeCursor(request.after);
+    return toPage([], 0, request.after);
   }
 
   /**
@@ -134,15 +138,15 @@ export class History {
    * that account's own statistics and a long history is walked in index order,
    * the walk stopping after the page (docs/history-query-plan.md).
    */
-  statement(accountIds: readonly string[], request: HistoryRequest): Prisma.Sql | undefined {
-    const pages = this.pages(accountIds, request);
+  async statement(accountIds: readonly string[], request: HistoryRequest): Promise<Prisma.Sql | undefined> {
+    const pages = await this.pages(accountIds, request);
     return pages && Prisma.sql`SELECT ${selectTransaction("t")} FROM (${pages}) t`;
   }
 
-  /** One page of history for each account, in one statement. */
+  /** One page of history for each account, in one statement (two with `after`). */
   async transactions(accountIds: readonly string[], request: HistoryRequest): Promise<Page<Transaction>[]> {
     const size = pageSize(request.first);
-    const statement = this.statement(accountIds, request);
+    const statement = await this.statement(accountIds, request);
     const rows = statement ? await this.sql.query(statement, { prepare: preparable(request) }) : [];
     const byAccount = new Map<string, Transaction[]>();
     for (const row of rows) {
@@ -151,7 +155,7 @@ export class History {
       list.push(transaction);
       byAccount.set(transaction.accountId, list);
     }
-    return accountIds.map((id) => this.page(HISTORY, byAccount.get(id.toLowerCase()) ?? [], size, request.after));
+    return accountIds.map((id) => toPage(byAccount.get(id.toLowerCase()) ?? [], size, request.after));
   }
 
   /**
@@ -162,7 +166,7 @@ export class History {
    */
   async accountWithHistory(accountId: string, request: HistoryRequest): Promise<{ account: Account; page: Page<Transaction> } | undefined> {
     const size = pageSize(request.first);
-    const pages = this.pages([accountId], request);
+    const pages = await this.pages([accountId], request);
     if (!pages) return undefined;
     const rows = await this.sql.query(
       Prisma.sql`SELECT ${selectAccount("a")}, ${transactionNulls} FROM accounts a WHERE a.id = ${accountId}::uuid
@@ -173,12 +177,14 @@ export class History {
     const accountRow = rows.find((row) => row.a_id !== null);
     if (!accountRow) return undefined;
     const postings = rows.filter((row) => row.t_id !== null).map((row) => pickTransaction(row));
-    return { account: pickAccount(accountRow), page: this.page(HISTORY, postings, size, request.after) };
+    return { account: pickAccount(accountRow), page: toPage(postings, size, request.after) };
   }
 
-  private pages(accountIds: readonly string[], request: HistoryRequest): Prisma.Sql | undefined {
+  private async pages(accountIds: readonly string[], request: HistoryRequest): Promise<Prisma.Sql | undefined> {
     const size = pageSize(request.first);
-    const after = this.after(HISTORY, request);
+    const ids = [...new Set(accountIds.filter(isUuid).map((id) => id.toLowerCase()))];
+    const after = request.after != null ? await this.historyPosition(request.after, ids) : undefined;
+    if (ids.length === 0) return undefined;
     const filter = request.filter ?? {};
     const conditions = Prisma.join(
       [
@@ -191,8 +197,6 @@ export class History {
       ],
       " ",
     );
-    const ids = [...new Set(accountIds.filter(isUuid).map((id) => id.toLowerCase()))];
-    if (ids.length === 0) return undefined;
     const pages = ids.map(
       (id) => Prisma.sql`(
           SELECT * FROM transactions t
@@ -203,21 +207,17 @@ export class History {
     return Prisma.join(pages, " UNION ALL ");
   }
 
-  private after<P>(order: Order<P>, request: PageRequest): P | undefined {
-    if (request.after == null) return undefined;
-    const position = this.cursors.decode(order.kind, request.after);
-    const after = position === undefined ? undefined : order.parse(position);
-    if (!after) throw new PageRequestError("`after` is not a cursor this API issued");
-    return after;
+  /** The position of the posting a history cursor names, which must be of the accounts paged (one account: a cursor is of one history). */
+  private async historyPosition(cursor: string, accountIds: readonly string[]): Promise<HistoryPosition> {
+    const row = await this.db.transaction.findUnique({ where: { id: decodeCursor(cursor) }, select: { accountId: true, createdAt: true, accountVersion: true } });
+    if (!row || accountIds.some((id) => id !== row.accountId)) throw notIssued();
+    return row;
   }
 
-  private page<P, R extends P>(order: Order<P>, rows: R[], size: number, after: string | null | undefined): Page<R> {
-    const nodes = rows.slice(0, size);
-    return {
-      nodes,
-      cursor: (i) => this.cursors.encode(order.kind, order.position(nodes[i])),
-      hasNextPage: rows.length > size,
-      hasPreviousPage: after != null,
-    };
+  /** The position of the account an account-list cursor names, which must be in the list (the caller's own, for a customer). */
+  private async accountPosition(cursor: string, ownerId: string | undefined): Promise<{ createdAt: Date; id: string }> {
+    const row = await this.db.account.findUnique({ where: { id: decodeCursor(cursor) }, select: { id: true, createdAt: true, ownerId: true } });
+    if (!row || (ownerId !== undefined && row.ownerId !== ownerId)) throw notIssued();
+    return row;
   }
 }

@@ -3,7 +3,6 @@ import type { Sql } from "../db/sql";
 import { AccountDirectory } from "./accountDirectory";
 import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
-import { Cursors } from "./cursors";
 import { History } from "./history";
 import { Lookups } from "./lookups";
 import { Postings } from "./postings";
@@ -27,14 +26,13 @@ export class Ledger {
   static async create(db: Db, sql: Sql): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
-    const cursors = await Cursors.load(db);
     return new Ledger(
       db,
       currencies,
       directory,
       new Accounts(db, sql, currencies, directory),
       new Postings(db, sql, currencies, directory),
-      new History(db, sql, cursors),
+      new History(db, sql),
       new Reversals(db, sql, currencies),
       new Lookups(sql),
     );
