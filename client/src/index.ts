@@ -1,13 +1,7 @@
 // @solvent/client: Solvent's operations as typed documents and React hooks (generated from
-// ./operations by the repository's codegen.yml), their types, and possibleTypes.
-import introspection from "./generated/possibleTypes";
-
+// ./operations by the repository's codegen.yml), their types, possibleTypes, and a configured
+// Apollo Client 4.
 export * from "./generated/graphql";
 export * from "./generated/hooks";
-
-/**
- * Which concrete types each union and interface stands for. Without it Apollo Client cannot
- * tell that an `InsufficientFunds` is a `UserError`, and silently drops the fields a document
- * selects with `... on UserError`.
- */
-export const possibleTypes = introspection.possibleTypes;
+export { possibleTypes } from "./cache";
+export { createSolventClient, type SolventClientOptions } from "./client";
