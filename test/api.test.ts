@@ -4,7 +4,7 @@ import {
   AccountByIdDocument,
   AccountByNumberDocument,
   AccountLookupDocument,
-  AccountsDocument,
+  AccountsWithCursorsDocument,
   AccountHistoryPageDocument,
   AccountHistoryInFragmentDocument,
   AccountHistoryIncludedDocument,
@@ -13,12 +13,12 @@ import {
   CreditDocument,
   DebitDocument,
   OpenAccountDocument,
-  PayDocument,
+  TransferDocument,
   ReverseTransactionDocument,
   TransactionByIdDocument,
   TransactionByReferenceDocument,
   TransactionsDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   type OpenAccountInput,
   type PostingInput,
@@ -74,7 +74,7 @@ const post = (operation: "credit" | "debit", input: PostingFields) => (operation
 
 type TransferFields = Omit<TransferInput, "idempotencyKey"> & { idempotencyKey?: string };
 const transfer = async (input: TransferFields) =>
-  (await server.query(TransferDocument, { input: { idempotencyKey: key("transfer"), ...input } })).transfer;
+  (await server.query(TransferInFullDocument, { input: { idempotencyKey: key("transfer"), ...input } })).transfer;
 
 const accountById = async (id: string) => {
   const account = (await server.query(AccountByIdDocument, { id })).account;
@@ -430,7 +430,7 @@ describe("references", () => {
     const alices = member(await debitAs(aliceClient, aliceAccount.id), "PostingSuccess").transaction;
     const bobs = member(await debitAs(bobClient, bobAccount.id), "PostingSuccess").transaction;
     member(await debitAs(aliceClient, aliceSecond.id), "ReferenceTaken");
-    const bobPays = await bobClient.query(PayDocument, {
+    const bobPays = await bobClient.query(TransferDocument, {
       input: { fromAccountId: bobAccount.id, toAccountId: aliceAccount.id, amount: "1.00", reference, idempotencyKey: key("ref-pay") },
     });
     member(bobPays.transfer, "ReferenceTaken");
@@ -755,7 +755,7 @@ describe("queries", () => {
     const altered = `${issued.slice(0, 10)}${issued[10] === "A" ? "B" : "A"}${issued.slice(11)}`;
     const oldStyle = Buffer.from(`${Date.parse(page.edges[1].node.createdAt)}:${page.edges[1].node.id}`, "latin1").toString("base64url");
     const otherCursor = (await server.query(TransactionsDocument, { accountId: other.id, first: 1 })).transactions.pageInfo.endCursor!;
-    const accountsCursor = (await server.query(AccountsDocument, { first: 1 })).accounts.pageInfo.endCursor!;
+    const accountsCursor = (await server.query(AccountsWithCursorsDocument, { first: 1 })).accounts.pageInfo.endCursor!;
     const forged = {
       "random bytes": randomBytes(16).toString("base64url"),
       "an altered cursor": altered,
@@ -767,7 +767,7 @@ describe("queries", () => {
       const response = await server.request(TransactionsDocument, { accountId: account.id, first: 2, after });
       expect({ what, codes: errorCodes(response) }).toEqual({ what, codes: ["BAD_USER_INPUT"] });
     }
-    const asAccounts = await server.request(AccountsDocument, { first: 1, after: issued });
+    const asAccounts = await server.request(AccountsWithCursorsDocument, { first: 1, after: issued });
     expect(errorCodes(asAccounts)).toEqual(["BAD_USER_INPUT"]);
   });
 
@@ -776,14 +776,14 @@ describe("queries", () => {
     const mine = await Promise.all([openAccount(server, { ownerId: alice }), openAccount(server, { ownerId: alice })]);
     const theirs = await openAccount(server, { ownerId: bob, customerName: uniqueName("Bob") });
     const client = await server.as({ subject: alice, role: "customer" });
-    const first = (await client.query(AccountsDocument, { first: 1 })).accounts;
-    const second = (await client.query(AccountsDocument, { first: 1, after: first.pageInfo.endCursor })).accounts;
+    const first = (await client.query(AccountsWithCursorsDocument, { first: 1 })).accounts;
+    const second = (await client.query(AccountsWithCursorsDocument, { first: 1, after: first.pageInfo.endCursor })).accounts;
     expect([...first.edges, ...second.edges].map((edge) => edge.node.id).sort()).toEqual(mine.map((account) => account.id).sort());
 
-    const bobsCursor = (await server.query(AccountsDocument, { first: 1, filter: { customerName: theirs.customerName } })).accounts.edges
+    const bobsCursor = (await server.query(AccountsWithCursorsDocument, { first: 1, filter: { customerName: theirs.customerName } })).accounts.edges
       .find((edge) => edge.node.id === theirs.id)?.cursor;
     expect(bobsCursor).toBeDefined();
-    expect(errorCodes(await client.request(AccountsDocument, { first: 1, after: bobsCursor }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await client.request(AccountsWithCursorsDocument, { first: 1, after: bobsCursor }))).toEqual(["BAD_USER_INPUT"]);
   });
 
   test("transactions: the default page is 20; first 101, first 0 and a forged cursor are BAD_USER_INPUT", async () => {
@@ -817,20 +817,20 @@ describe("queries", () => {
     const seen: string[] = [];
     let after: string | null | undefined;
     for (let pageNo = 0; pageNo < 5; pageNo++) {
-      const page = (await server.query(AccountsDocument, { first: 2, after, filter: { customerName } })).accounts;
+      const page = (await server.query(AccountsWithCursorsDocument, { first: 2, after, filter: { customerName } })).accounts;
       seen.push(...page.edges.map((e) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual([...opened].reverse());
 
-    const frozen = (await server.query(AccountsDocument, { first: 10, filter: { customerName: customerName.toUpperCase(), status: "FROZEN" } })).accounts;
+    const frozen = (await server.query(AccountsWithCursorsDocument, { first: 10, filter: { customerName: customerName.toUpperCase(), status: "FROZEN" } })).accounts;
     expect(frozen.edges.map((e) => e.node.id)).toEqual([opened[3], opened[1]]);
     expect(frozen.edges.every((e) => e.node.status === "FROZEN")).toBe(true);
     expect(frozen.pageInfo.hasNextPage).toBe(false);
 
     for (const variables of [{ first: 0 }, { first: 101 }, { first: 2, after: "abc" }]) {
-      const response = await server.request(AccountsDocument, { ...variables, filter: { customerName } });
+      const response = await server.request(AccountsWithCursorsDocument, { ...variables, filter: { customerName } });
       expect({ variables, codes: errorCodes(response) }).toEqual({ variables, codes: ["BAD_USER_INPUT"] });
     }
   });
@@ -840,7 +840,7 @@ describe("queries", () => {
     const plain = await openAccount(server, { customerName: `${token} plain` });
     const percent = await openAccount(server, { customerName: `${token} 100% sure` });
     const ids = async (customerName: string) =>
-      (await server.query(AccountsDocument, { first: 10, filter: { customerName } })).accounts.edges.map((e) => e.node.id);
+      (await server.query(AccountsWithCursorsDocument, { first: 10, filter: { customerName } })).accounts.edges.map((e) => e.node.id);
     expect(await ids(`${token} plain`)).toEqual([plain.id]);
     expect(await ids("100% sure")).toContain(percent.id);
     // Neither name contains these strings; as LIKE patterns they would match.

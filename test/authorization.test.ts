@@ -1,7 +1,7 @@
 import {
   AccountByIdDocument,
   AccountByNumberDocument,
-  AccountsDocument,
+  AccountsWithCursorsDocument,
   CloseAccountDocument,
   CreditDocument,
   DebitDocument,
@@ -9,12 +9,12 @@ import {
   DebitThenPeekInFragmentDocument,
   OpenAccountDocument,
   PayAndPeekDocument,
-  PayDocument,
+  TransferDocument,
   ReverseTransactionDocument,
   TransactionByIdDocument,
   TransactionByReferenceDocument,
   TransactionsDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   UpdateTransactionDocument,
 } from "./generated/graphql";
@@ -133,7 +133,7 @@ const rows: Row[] = [
   ...forEach(
     "accounts",
     "accounts",
-    (c) => c.request(AccountsDocument, { first: 100 }),
+    (c) => c.request(AccountsWithCursorsDocument, { first: 100 }),
     { alice: "found", bob: "found", teller: "found", admin: "found" },
     {
       check: (r, f, as) => {
@@ -237,25 +237,25 @@ const rows: Row[] = [
   ...forEach(
     "transfer from alice's account to bob's, public fields of bob's side",
     "transfer",
-    (c, f) => c.request(PayDocument, { input: { fromAccountId: f.account.id, toAccountId: f.other.id, amount: "5.00", idempotencyKey: key("authz") } }),
+    (c, f) => c.request(TransferDocument, { input: { fromAccountId: f.account.id, toAccountId: f.other.id, amount: "5.00", idempotencyKey: key("authz") } }),
     { alice: "TransferSuccess", bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
   ...forEach(
     "transfer from alice's account to bob's named by its number, public fields of bob's side",
     "transfer",
-    (c, f) => c.request(PayDocument, { input: { fromAccountId: f.account.id, toAccountNumber: f.other.accountNumber, amount: "5.00", idempotencyKey: key("authz") } }),
+    (c, f) => c.request(TransferDocument, { input: { fromAccountId: f.account.id, toAccountNumber: f.other.accountNumber, amount: "5.00", idempotencyKey: key("authz") } }),
     { alice: "TransferSuccess", bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
   ...forEach(
     "transfer from bob's account to alice's",
     "transfer",
-    (c, f) => c.request(PayDocument, { input: { fromAccountId: f.other.id, toAccountId: f.account.id, amount: "5.00", idempotencyKey: key("authz") } }),
+    (c, f) => c.request(TransferDocument, { input: { fromAccountId: f.other.id, toAccountId: f.account.id, amount: "5.00", idempotencyKey: key("authz") } }),
     { alice: "AccountNotFound", bob: "TransferSuccess", teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
   ...forEach(
     "transfer between alice's own accounts, every field of both sides",
     "transfer",
-    (c, f) => c.request(TransferDocument, { input: { fromAccountId: f.account.id, toAccountId: f.empty.id, amount: "5.00", idempotencyKey: key("authz") } }),
+    (c, f) => c.request(TransferInFullDocument, { input: { fromAccountId: f.account.id, toAccountId: f.empty.id, amount: "5.00", idempotencyKey: key("authz") } }),
     // To bob, both sides are somebody else's: he may not ask for their private fields.
     { alice: "TransferSuccess", bob: refused, teller: "TransferSuccess", admin: "TransferSuccess" },
   ),
@@ -276,7 +276,7 @@ const rows: Row[] = [
     "transfer to bob's account with expectedToVersion",
     "transfer",
     (c, f) =>
-      c.request(PayDocument, {
+      c.request(TransferDocument, {
         input: { fromAccountId: f.account.id, toAccountId: f.other.id, amount: "5.00", expectedToVersion: f.other.version, idempotencyKey: key("authz") },
       }),
     { alice: "ValidationFailed", bob: "AccountNotFound", teller: "TransferSuccess", admin: "TransferSuccess" },

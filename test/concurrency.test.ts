@@ -4,7 +4,7 @@ import {
   DebitDocument,
   ReverseTransactionDocument,
   StatementPageDocument,
-  TransferDocument,
+  TransferInFullDocument,
   type StatementPageQuery,
 } from "./generated/graphql";
 import { credit, openAccount, tally } from "./support/flows";
@@ -147,7 +147,7 @@ test("300 concurrent random transfers among 5 accounts, both directions: no erro
     return { fromAccountId: ids[from], toAccountId: ids[to], amount: `${1 + random(60)}.${String(random(100)).padStart(2, "0")}` };
   });
   const responses = await Promise.all(
-    transfers.map((t) => server.request(TransferDocument, { input: { ...t, idempotencyKey: key("transfer") } })),
+    transfers.map((t) => server.request(TransferInFullDocument, { input: { ...t, idempotencyKey: key("transfer") } })),
   );
   expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
   const outcomes = tally(responses.map((r) => r.data!.transfer));
@@ -190,9 +190,9 @@ test("history under concurrent postings is posting order: versions count down by
       case 1:
         return server.query(DebitDocument, { input: { ...input, accountId: account.id } }).then((r) => r.debit);
       case 2:
-        return server.query(TransferDocument, { input: { ...input, fromAccountId: account.id, toAccountId: other.id } }).then((r) => r.transfer);
+        return server.query(TransferInFullDocument, { input: { ...input, fromAccountId: account.id, toAccountId: other.id } }).then((r) => r.transfer);
       default:
-        return server.query(TransferDocument, { input: { ...input, fromAccountId: other.id, toAccountId: account.id } }).then((r) => r.transfer);
+        return server.query(TransferInFullDocument, { input: { ...input, fromAccountId: other.id, toAccountId: account.id } }).then((r) => r.transfer);
     }
   };
   const first = await Promise.all(Array.from({ length: 60 }, (_, i) => move(i)));

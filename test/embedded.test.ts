@@ -2,7 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { print } from "graphql";
 import { LOCK_NAME } from "../src/db/embedded";
-import { AccountsDocument, OpenAccountDocument } from "./generated/graphql";
+import { AccountsWithCursorsDocument, OpenAccountDocument } from "./generated/graphql";
 import { exitCode, logLines, spawnServer, startServerProcess, type ServerProcess } from "./support/serverProcess";
 import { tempDir } from "./support/tempDir";
 
@@ -46,7 +46,7 @@ async function deposit(server: { url: string; token: string }, amount: string, i
 
 /** The balances of the accounts the server lists, sorted. */
 async function balances(server: { url: string; token: string }): Promise<string[]> {
-  const listed = await post(server, print(AccountsDocument), { first: 10 });
+  const listed = await post(server, print(AccountsWithCursorsDocument), { first: 10 });
   return listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance).sort();
 }
 

@@ -4,7 +4,7 @@ import {
   CreditDocument,
   DebitDocument,
   ReverseTransactionDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   UpdateTransactionDocument,
 } from "./generated/graphql";
@@ -92,7 +92,7 @@ test("every change writes its events in its own transaction; the webhook gets th
       .version;
   version = await update("FROZEN");
   version = await update("ACTIVE");
-  const moved = ok((await server.query(TransferDocument, { input: { fromAccountId: account.id, toAccountId: other.id, amount: "5.00", idempotencyKey: key() } })).transfer);
+  const moved = ok((await server.query(TransferInFullDocument, { input: { fromAccountId: account.id, toAccountId: other.id, amount: "5.00", idempotencyKey: key() } })).transfer);
   const reversed = ok((await server.query(ReverseTransactionDocument, { input: { transactionId: credited.transaction.id, idempotencyKey: key() } })).reverseTransaction);
   ok((await server.query(UpdateTransactionDocument, { input: { transactionId: moved.debit.id, description: "rent" } })).updateTransaction);
   const emptied = ok((await server.query(DebitDocument, { input: { accountId: account.id, amount: reversed.account.balance, idempotencyKey: key() } })).debit);

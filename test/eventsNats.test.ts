@@ -1,4 +1,4 @@
-import { CreditDocument, DebitDocument, TransferDocument } from "./generated/graphql";
+import { CreditDocument, DebitDocument, TransferInFullDocument } from "./generated/graphql";
 import type { CloudEvent } from "../src/events";
 import { deleteStream, eventually, NATS_URL, streamMessages, undelivered } from "./support/events";
 import { openAccount } from "./support/flows";
@@ -82,7 +82,7 @@ test("1,000 concurrent postings over 10 accounts through two servers: every even
       if (i % 3 === 0) {
         const from = pick(i);
         const to = ids[(ids.indexOf(from) + 1 + (i % 9)) % ids.length];
-        return server.query(TransferDocument, { input: { fromAccountId: from, toAccountId: to, amount: "0.10", idempotencyKey } });
+        return server.query(TransferInFullDocument, { input: { fromAccountId: from, toAccountId: to, amount: "0.10", idempotencyKey } });
       }
       const input = { accountId: pick(i), amount: "0.25", idempotencyKey };
       return i % 3 === 1 ? server.query(CreditDocument, { input }) : server.query(DebitDocument, { input });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   AccountHistoryPageDocument,
-  AccountsDocument,
+  AccountsWithCursorsDocument,
   AccountsHistoryPageDocument,
   CloseAccountDocument,
   CreditDocument,
@@ -9,7 +9,7 @@ import {
   HistoryPageDocument,
   OpenAccountDocument,
   ReverseTransactionDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   type AccountFilter,
   type AccountType,
@@ -140,7 +140,7 @@ const debitOn = async (accountId: string, amount: string) =>
 const transferBetween = async (fromAccountId: string, toAccountId: string, amount: string) =>
   ok(
     "transfer",
-    (await server.query(TransferDocument, { input: { fromAccountId, toAccountId, amount, idempotencyKey: key("h-transfer") } }))
+    (await server.query(TransferInFullDocument, { input: { fromAccountId, toAccountId, amount, idempotencyKey: key("h-transfer") } }))
       .transfer,
   );
 
@@ -498,7 +498,7 @@ describe("accounts(filter:) pages exactly the matching accounts", () => {
   const accountPages = (filter: AccountFilter, between?: () => Promise<void>) => (first: number) =>
     pageThrough(
       async (size, after) => {
-        const connection = (await server.query(AccountsDocument, { first: size, after, filter })).accounts;
+        const connection = (await server.query(AccountsWithCursorsDocument, { first: size, after, filter })).accounts;
         // Reuse the history page checks: the account's id and createdAt are the position.
         return {
           edges: connection.edges.map((edge) => ({

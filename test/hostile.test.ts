@@ -8,10 +8,10 @@ import {
   OpenAccountDocument,
   ReverseTransactionDocument,
   TransactionsDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   UpdateTransactionDocument,
-  AccountsDocument,
+  AccountsWithCursorsDocument,
 } from "./generated/graphql";
 import { openAccount } from "./support/flows";
 import { ADMIN, key, startTestServer, type TestServer } from "./support/harness";
@@ -305,7 +305,7 @@ const campaigns: Array<[string, string, Record<string, Kind>]> = [
   ]),
   [
     "transfer",
-    print(TransferDocument),
+    print(TransferInFullDocument),
     {
       fromAccountId: "accountId",
       toAccountId: "accountId",
@@ -362,7 +362,7 @@ test(`queries with forged cursors, ids, page sizes and filters: ${RUNS} requests
   );
   const body = fc.oneof(
     page.map((variables) => JSON.stringify({ query: print(TransactionsDocument), variables })),
-    page.map((variables) => JSON.stringify({ query: print(AccountsDocument), variables })),
+    page.map((variables) => JSON.stringify({ query: print(AccountsWithCursorsDocument), variables })),
   );
   await fc.assert(
     fc.asyncProperty(body, async (raw) => {

@@ -4,7 +4,7 @@ import {
   CreditDocument,
   DebitDocument,
   ReverseTransactionDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   UpdateTransactionDocument,
 } from "./generated/graphql";
@@ -63,7 +63,7 @@ describe("reverseTransaction", () => {
   test("reversing either leg of a transfer reverses both, atomically", async () => {
     const from = await openAccount(server, { deposit: "100" });
     const to = await openAccount(server, { deposit: "0" });
-    const moved = (await server.query(TransferDocument, {
+    const moved = (await server.query(TransferInFullDocument, {
       input: { fromAccountId: from.id, toAccountId: to.id, amount: "30", idempotencyKey: key() },
     })).transfer;
     if (moved.__typename !== "TransferSuccess") throw new Error(moved.__typename);
@@ -107,7 +107,7 @@ describe("reverseTransaction", () => {
   test("20 concurrent reversals of a transfer through both legs: exactly one wins", async () => {
     const from = await openAccount(server, { deposit: "50" });
     const to = await openAccount(server, { deposit: "50" });
-    const moved = (await server.query(TransferDocument, {
+    const moved = (await server.query(TransferInFullDocument, {
       input: { fromAccountId: from.id, toAccountId: to.id, amount: "5", idempotencyKey: key() },
     })).transfer;
     if (moved.__typename !== "TransferSuccess") throw new Error(moved.__typename);

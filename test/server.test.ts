@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AccountBalanceDocument, AccountsDocument, DebitDocument } from "./generated/graphql";
+import { AccountBalanceDocument, AccountsWithCursorsDocument, DebitDocument } from "./generated/graphql";
 import { withFaultyAccount } from "./support/faults";
 import { openAccount } from "./support/flows";
 import { ADMIN, key, startTestServer, type TestServer } from "./support/harness";
@@ -81,12 +81,12 @@ test("an internal fault is masked: INTERNAL_SERVER_ERROR and the request id, det
 });
 
 test("a client's mistake (a bad page size) is logged as a client error with its code, no stack; the request line says the same code", async () => {
-  const response = await server.request(AccountsDocument, { first: 0 });
+  const response = await server.request(AccountsWithCursorsDocument, { first: 0 });
   expect(response.errors).toEqual([expect.objectContaining({ message: "`first` must be between 1 and 100", extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) })]);
   const requestId = response.headers.get("x-request-id");
   const lines = server.logs.filter((line) => line.requestId === requestId);
   expect(lines).toEqual([
-    expect.objectContaining({ level: 30, msg: "client error", code: "BAD_USER_INPUT", operationName: "Accounts" }),
+    expect.objectContaining({ level: 30, msg: "client error", code: "BAD_USER_INPUT", operationName: "AccountsWithCursors" }),
     expect.objectContaining({ level: 30, msg: "request", outcome: "BAD_USER_INPUT" }),
   ]);
   expect(JSON.stringify(lines)).not.toMatch(/stack|internal/);

@@ -4,7 +4,7 @@ import {
   CreditDocument,
   DebitDocument,
   OpenAccountDocument,
-  TransferDocument,
+  TransferInFullDocument,
   UpdateAccountDocument,
   type AccountFieldsFragment,
   type CreditMutationVariables,
@@ -74,7 +74,7 @@ const debitWith = async (fields: Record<string, unknown>, account = usd) =>
   );
 const transferWith = async (fields: Record<string, unknown>, from = usd, to = usd2) =>
   answer(
-    await server.request(TransferDocument, {
+    await server.request(TransferInFullDocument, {
       input: loose<TransferInput>({ fromAccountId: from.id, toAccountId: to.id, amount: "1.00", idempotencyKey: key("v-transfer"), ...fields }),
     }),
     (d) => d.transfer,
@@ -235,7 +235,7 @@ test("an amount sent as the JSON number 1.5 is exact enough and is accepted as 1
   expect(credited.credit).toMatchObject({ __typename: "PostingSuccess", transaction: { amount: "1.50" } });
   const debited = await server.query(DebitDocument, { input: { accountId: usd.id, amount: loose<string>(1.5), idempotencyKey: key() } });
   expect(debited.debit).toMatchObject({ __typename: "PostingSuccess", transaction: { amount: "1.50" } });
-  const moved = await server.query(TransferDocument, {
+  const moved = await server.query(TransferInFullDocument, {
     input: { fromAccountId: usd.id, toAccountId: usd2.id, amount: loose<string>(1.5), idempotencyKey: key() },
   });
   expect(moved.transfer).toMatchObject({ __typename: "TransferSuccess", debit: { amount: "1.50" }, credit: { amount: "1.50" } });
