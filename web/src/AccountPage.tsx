@@ -21,7 +21,8 @@ export const PAGE_SIZE = 20;
  * history newest first.
  */
 export function AccountPage({ id, session }: { id: string; session: Session }) {
-  const { data, error, fetchMore } = useAccountQuery({ variables: { id, first: PAGE_SIZE } });
+  // From the cache at once, then from the server: the subscriptions bring only what happens while the page is open.
+  const { data, error, fetchMore } = useAccountQuery({ variables: { id, first: PAGE_SIZE }, fetchPolicy: "cache-and-network" });
   // The cache files what they bring: the account by id, each posting at the top of its history.
   useAccountUpdatedSubscription({ variables: { accountId: id } });
   useAccountActivitySubscription({ variables: { accountId: id } });

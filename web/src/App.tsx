@@ -25,12 +25,11 @@ export function App() {
     setSession(next);
     setNotice(undefined);
   };
-  // One client per token, so nothing cached under one caller is shown to the next.
+  // One client (and cache) per token, so nothing cached for one caller is shown to the next; the old one goes with its page.
   const client = useMemo(
     () => session && createSolventClient({ url: GRAPHQL_URL, token: session.token, onUnauthenticated: () => signOut(EXPIRED) }),
     [session, signOut],
   );
-  useEffect(() => () => client?.stop(), [client]);
   // Back to sign-in when the token expires, before a request is refused for it.
   useEffect(() => {
     const left = session ? session.expiresAt - Date.now() : Infinity;
