@@ -74,7 +74,8 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
   const applied = await applyMigrations(url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
-  const authenticate = authenticator(await authentication(config, Boolean(embedded), log));
+  const { auth, developmentToken } = await authentication(config, Boolean(embedded), log);
+  const authenticate = authenticator(auth);
   const { db, sql, close } = createDatabase(url, {
     // The embedded database runs one transaction at a time: more connections only queue.
     poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
@@ -106,6 +107,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     events: events.hub,
     metrics,
     authenticate,
+    developmentToken,
     config,
     log,
     ready: () => probe.ready(),
@@ -130,15 +132,15 @@ function lockLost(log: Logger, dataDir: string, error: Error): never {
  * The authentication to run with. With none configured the server refuses to
  * start, except on the embedded database: there it signs tokens with a secret
  * made for this start (kept in the data folder for `npm run token`) and
- * prints an admin token.
+ * prints an admin token, which the console's sign-in page offers too.
  */
-async function authentication(config: Config, embedded: boolean, log: Logger): Promise<AuthConfig> {
+async function authentication(config: Config, embedded: boolean, log: Logger): Promise<{ auth: AuthConfig; developmentToken?: string }> {
   if (config.auth.mode === "disabled") {
     if (config.production) throw new Error("AUTH_DISABLED=true is refused when NODE_ENV=production");
     log.warn("AUTH_DISABLED=true: every request acts as an admin; never expose this server");
-    return config.auth;
+    return { auth: config.auth };
   }
-  if (config.auth.mode === "tokens") return config.auth;
+  if (config.auth.mode === "tokens") return { auth: config.auth };
   if (!embedded) {
     throw new Error("no authentication configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL (or AUTH_DISABLED=true to run without it, locally)");
   }
@@ -148,7 +150,7 @@ async function authentication(config: Config, embedded: boolean, log: Logger): P
     { adminToken },
     "development authentication: this admin token is valid for 24 h, until the next start; `npm run token -- --role customer --sub alice` makes others",
   );
-  return { mode: "tokens", secret };
+  return { auth: { mode: "tokens", secret }, developmentToken: adminToken };
 }
 
 /** Purges expired idempotency keys and old delivered events now and then, one run at a time, off the request path. */

@@ -8,6 +8,7 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
 import type { Config } from "./config";
+import { consoleRouter } from "./console";
 import { drainable } from "./drain";
 import type { EventHub } from "./events";
 import type { Ledger } from "./ledger";
@@ -62,6 +63,8 @@ interface ServerOptions {
   events: EventHub;
   metrics: Metrics;
   authenticate: Authenticate;
+  /** The development admin token the console offers (see console.ts), when the server made one. */
+  developmentToken?: string;
   config: Pick<Config, "host" | "port" | "introspection" | "landingPage" | "limits" | "production">;
   log: Logger;
   ready: () => Promise<boolean>;
@@ -139,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     const ready = await options.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
   });
+  app.use("/console", consoleRouter(options.developmentToken));
   if (config.landingPage) app.get("/graphql", compressPlayground);
   app.use(
     "/graphql",

@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { print } from "graphql";
 import { LOCK_NAME } from "../src/db/embedded";
@@ -50,12 +51,27 @@ async function balances(server: { url: string; token: string }): Promise<string[
   return listed.data.accounts.edges.map((e: { node: { balance: string } }) => e.node.balance).sort();
 }
 
+/**
+ * The console's sign-in page is offered the token the server printed, as the browser on this
+ * machine asks for it; a request naming another host (a DNS-rebinding page) gets nothing.
+ */
+async function expectDevelopmentToken({ url, token }: { url: string; token: string }) {
+  const offer = new URL("/console/development-token", url);
+  const offered = await fetch(offer);
+  expect(offered.headers.get("cache-control")).toBe("no-store");
+  expect(await offered.json()).toEqual({ token });
+  const rebound = await new Promise<number | undefined>((resolve, reject) =>
+    http.get(offer, { headers: { host: "bank.example" } }, (response) => resolve(response.resume().statusCode)).on("error", reject),
+  );
+  expect(rebound).toBe(404);
+}
+
 async function stop(server: ServerProcess) {
   server.child.kill("SIGTERM");
   expect(await exitCode(server, 30_000)).toBe(0);
 }
 
-test("serves on the embedded database, finishes requests in flight on SIGTERM, and keeps its data across a restart", async () => {
+test("serves on the embedded database, finishes requests in flight on SIGTERM, keeps its data across a restart, and offers the console each start's admin token", async () => {
   const first = await start();
   expect(first.stdout.join("")).toContain(dataDir);
   const inFlight = nextStatement(first);
@@ -81,6 +97,7 @@ test("serves on the embedded database, finishes requests in flight on SIGTERM, a
     });
     expect(stale.status).toBe(401);
     expect(await balances(second)).toEqual(["12.34"]);
+    await expectDevelopmentToken(second);
   } finally {
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);

@@ -1,10 +1,11 @@
 import { firstValueFrom } from "rxjs";
 import { filter } from "rxjs/operators";
 import WebSocket from "ws";
-import { AccountActivityDocument, AccountDocument, AccountsDocument, CreditDocument, DebitDocument, createSolventClient, type AccountQuery } from "../src";
+import { AccountActivityDocument, AccountDocument, AccountsDocument, CreditDocument, DebitDocument, OpenAccountDocument, createSolventClient, errorExtensions, type AccountQuery } from "../src";
 import { eventually } from "../../test/support/events";
 import { credit, openAccount } from "../../test/support/flows";
 import { ADMIN, key, startTestServer, type TestServer } from "../../test/support/harness";
+import type { Caller } from "../../src/ledger/caller";
 
 /*
  * createSolventClient in Node against the real server: what a frontend relies on, without
@@ -115,4 +116,26 @@ test("a posting announced by the accountActivity subscription joins the top of t
   ]);
   expect(accountReads()).toBe(reads);
   page.stop();
+});
+
+test("a refused token reaches onUnauthenticated; top-level errors' codes come out of errorExtensions", async () => {
+  const refused = jest.fn();
+  const as = async (caller: Caller, expiresInSeconds?: number) =>
+    createSolventClient({ url: server.url, token: await server.token(caller, { expiresInSeconds }), webSocketImpl: WebSocket, onUnauthenticated: refused });
+  const expired = await as(ADMIN, -60);
+  const unauthenticated = await expired.query({ query: AccountsDocument, errorPolicy: "all" });
+  expect(errorExtensions(unauthenticated.error)).toMatchObject({ code: "UNAUTHENTICATED" });
+  expect(refused).toHaveBeenCalledTimes(1);
+
+  const customer = await as({ subject: "client-customer", role: "customer" });
+  const forbidden = await customer.mutate({
+    mutation: OpenAccountDocument,
+    variables: { input: { customerName: "Not mine to open", type: "CHECKING", idempotencyKey: key() } },
+    errorPolicy: "all",
+  });
+  expect(errorExtensions(forbidden.error)).toMatchObject({ code: "FORBIDDEN" });
+  expect(refused).toHaveBeenCalledTimes(1);
+  expect(errorExtensions(new Error("fetch failed"))).toBeUndefined();
+  expired.stop();
+  customer.stop();
 });

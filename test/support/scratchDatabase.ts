@@ -1,11 +1,8 @@
-import pg from "pg";
 import { startEmbeddedDatabase } from "../../src/db/embedded";
 import { applyMigrations } from "../../src/db/migrations";
+import { postgresDatabase, type ScratchDatabase } from "./postgresDatabase";
 
-export interface ScratchDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+export type { ScratchDatabase };
 
 /**
  * A migrated database of its own: created on the PostgreSQL server that
@@ -17,20 +14,7 @@ export async function scratchDatabase(label: string, { migrations }: { migration
   const adminUrl = process.env.TEST_DATABASE_URL;
   let database: ScratchDatabase;
   if (adminUrl) {
-    const name = `solvent_${label}_${Date.now()}_${process.pid}`;
-    const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE DATABASE "${name}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    database = { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+    database = await postgresDatabase(adminUrl, label);
   } else {
     const embedded = await startEmbeddedDatabase();
     database = { url: embedded.url, drop: () => embedded.stop() };
