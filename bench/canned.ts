@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { MiddlewareFn } from "type-graphql";
-import type { Account, Transaction } from "../src/db/generated/prisma/client";
+import type { Account, JournalEntry, Transaction } from "../src/db/generated/prisma/client";
 import type { Context, Loaders } from "../src/graphql/context";
 import type { AccountFacts } from "../src/ledger/accountDirectory";
 import { DEFAULT_PAGE_SIZE, type HistoryRequest, type Page } from "../src/ledger/history";
@@ -50,6 +50,7 @@ export function cannedPosting(account: Account, fields: Partial<Transaction> = {
     reversalOfId: null,
     actor: "anonymous",
     createdAt: AT,
+    journalEntryId: "01a20b71-897e-7748-a777-3cb8ee908296",
     ...fields,
   };
 }
@@ -71,6 +72,8 @@ function cannedLoaders(): Loaders {
     facts: new DataLoader<string, AccountFacts | undefined>(async (ids) => ids.map((id) => cannedAccount(id))),
     transaction: new DataLoader<string, Transaction | null>(async (ids) => ids.map((id) => cannedPosting(HISTORY_ACCOUNT, { id }))),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => ids.map(() => null)),
+    journalEntry: new DataLoader<string, JournalEntry | null>(async (ids) => ids.map(() => null)),
+    entryLines: new DataLoader<string, Transaction[]>(async (ids) => ids.map(() => [])),
     history: new DataLoader<{ accountId: string; request: HistoryRequest }, Page<Transaction>, string>(
       async (keys) => keys.map(() => HISTORY_PAGE),
       { cacheKeyFn: (key) => JSON.stringify([key.accountId, key.request]) },

@@ -34,6 +34,12 @@ function move(tx: Tx, account: Account, delta: bigint) {
   });
 }
 
+/** The entry the lines belong to; its settlement is the net inflow (-amount for a debit, 0 for a transfer). */
+async function entry(tx: Tx, caller: Caller, kind: "WITHDRAWAL" | "TRANSFER", currency: string, settlement: bigint) {
+  const { id } = await tx.journalEntry.create({ data: { id: uuidv7(), kind, currency, settlement, actor: caller.subject } });
+  return id;
+}
+
 function remember(tx: Tx, caller: Caller, key: string, operation: string, input: unknown, result: StoredResult) {
   return tx.idempotencyKey.create({
     data: { scope: caller.subject, key, operation, fingerprint: fingerprint(operation, input), result: { ...result } },
@@ -67,9 +73,11 @@ export function naiveDebit(ledger: Ledger, caller: Caller, input: PostingInput):
     const refused = refusal(ledger, account, amount, true, input.expectedVersion);
     if (refused) return refused;
     const after = await move(tx, account, -amount);
+    const journalEntryId = await entry(tx, caller, "WITHDRAWAL", account.currency, -amount);
     const transaction = await tx.transaction.create({
       data: {
         id: uuidv7(),
+        journalEntryId,
         accountId: id,
         type: "DEBIT",
         kind: "WITHDRAWAL",
@@ -80,7 +88,7 @@ export function naiveDebit(ledger: Ledger, caller: Caller, input: PostingInput):
       },
     });
     const request = { accountId: id, amount: amount.toString(), reference: null, description: null, metadata: null };
-    await remember(tx, caller, input.idempotencyKey, "debit", request, { accountId: id, transactionIds: [transaction.id] });
+    await remember(tx, caller, input.idempotencyKey, "debit", request, { accountId: id, journalEntryId });
     return { outcome: "PostingSuccess", account: after, transaction, replayed: false };
   }, TRANSACTION_OPTIONS);
 }
@@ -104,7 +112,7 @@ export function naiveTransfer(ledger: Ledger, caller: Caller, input: TransferInp
     if (refused) return refused;
     const fromAfter = await move(tx, from, -amount);
     const toAfter = await move(tx, to, amount);
-    const transferId = uuidv7();
+    const transferId = await entry(tx, caller, "TRANSFER", from.currency, 0n);
     const leg = (account: Account, type: "DEBIT" | "CREDIT") =>
       tx.transaction.create({
         data: {
@@ -116,13 +124,14 @@ export function naiveTransfer(ledger: Ledger, caller: Caller, input: TransferInp
           balanceAfter: account.balance,
           accountVersion: account.version,
           transferId,
+          journalEntryId: transferId,
           actor: caller.subject,
         },
       });
     const debit = await leg(fromAfter, "DEBIT");
     const credit = await leg(toAfter, "CREDIT");
     const request = { fromAccountId: fromId, toAccountId: toId, amount: amount.toString(), reference: null, description: null, metadata: null };
-    await remember(tx, caller, input.idempotencyKey, "transfer", request, { transferId, transactionIds: [debit.id, credit.id] });
+    await remember(tx, caller, input.idempotencyKey, "transfer", request, { journalEntryId: transferId });
     return { outcome: "TransferSuccess", transferId, debit, credit, from: fromAfter, to: toAfter, replayed: false };
   }, TRANSACTION_OPTIONS);
 }

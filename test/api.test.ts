@@ -458,20 +458,19 @@ describe("balance limit", () => {
   const LIMIT = "10000000000000000.00";
 
   /**
-   * Brings an account to `cents` below the limit with one deposit written as
-   * the ledger writes postings: no API credit may move that much at once.
+   * Brings an account to `cents` below the limit with one deposit written by
+   * the ledger's own write path (post_entry): no API credit may move that
+   * much at once.
    */
   async function fillUpTo(accountId: string, cents: bigint) {
     const target = MAX_BALANCE_MINOR - cents;
-    await server.sql.query(
-      `WITH before AS (SELECT balance FROM accounts WHERE id = $1),
-            account AS (UPDATE accounts SET balance = $2, version = version + 1, updated_at = change_time(updated_at)
-                         WHERE id = $1 RETURNING id, owner_id, balance, version, updated_at)
-       INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, actor, created_at)
-       SELECT $3, id, owner_id, 'CREDIT', 'DEPOSIT', account.balance - before.balance, account.balance, version, 'balance-limit-test', updated_at
-         FROM account, before`,
-      [accountId, target.toString(), randomUUID()],
+    const { rows } = await server.sql.query(
+      `SELECT refusal FROM post_entry('DEPOSIT', ARRAY[$1::uuid], ARRAY['CREDIT']::"TransactionType"[],
+                                      ARRAY[$2::bigint - (SELECT balance FROM accounts WHERE id = $1)], ARRAY[NULL]::int[],
+                                      NULL, NULL, NULL, 'balance-limit-test', NULL, NULL, NULL, NULL, NULL, NULL)`,
+      [accountId, target.toString()],
     );
+    expect(rows).toEqual([{ refusal: null }]);
     return accountById(accountId);
   }
 

@@ -2,6 +2,8 @@ import {
   AccountByIdDocument,
   CreditDocument,
   DebitDocument,
+  OpenAccountDocument,
+  PostJournalEntryDocument,
   ReverseTransactionDocument,
   StatementPageDocument,
   TransferInFullDocument,
@@ -226,4 +228,62 @@ test("history under concurrent postings is posting order: versions count down by
     const missed = lines.filter((line) => line.accountVersion >= seen.accountVersion && !since.some((s) => s.id === line.id));
     expect({ from: seen.createdAt, missed }).toEqual({ from: seen.createdAt, missed: [] });
   }
+});
+
+describe("journal entries under contention", () => {
+  /** Three-line entries from one payer: payee and fees credited. */
+  async function feeEntries(payerDeposit: string) {
+    const payer = await openAccount(server, { deposit: payerDeposit });
+    const payee = await openAccount(server);
+    const opened = await server.query(OpenAccountDocument, { input: { customerName: "Fees", type: "INTERNAL", idempotencyKey: key() } });
+    if (opened.openAccount.__typename !== "OpenAccountSuccess") throw new Error(opened.openAccount.__typename);
+    const fees = opened.openAccount.account;
+    const post = (idempotencyKey = key("entry")) =>
+      server.query(PostJournalEntryDocument, {
+        input: {
+          idempotencyKey,
+          lines: [
+            { accountId: payer.id, type: "DEBIT", amount: "10.30" },
+            { accountId: payee.id, type: "CREDIT", amount: "10.00" },
+            { accountId: fees.id, type: "CREDIT", amount: "0.30" },
+          ],
+        },
+      });
+    return { payer, payee, fees, post };
+  }
+
+  test("30 concurrent fee entries on a payer that can afford 10: exactly 10 post, the rest are InsufficientFunds", async () => {
+    const { payer, payee, fees, post } = await feeEntries("103.00");
+    const results = await Promise.all(Array.from({ length: 30 }, () => post()));
+    expect(tally(results.map((r) => r.postJournalEntry))).toEqual({ PostJournalEntrySuccess: 10, InsufficientFunds: 20 });
+    expect([(await balanceOf(payer.id)).balance, (await balanceOf(payee.id)).balance, (await balanceOf(fees.id)).balance]).toEqual([
+      "0.00",
+      "100.00",
+      "3.00",
+    ]);
+  });
+
+  test("20 concurrent fee entries with one key make exactly one entry", async () => {
+    const { payer, post } = await feeEntries("100");
+    const idempotencyKey = key("same");
+    const results = await Promise.all(Array.from({ length: 20 }, () => post(idempotencyKey)));
+    const ids = new Set(results.map((r) => (r.postJournalEntry.__typename === "PostJournalEntrySuccess" ? r.postJournalEntry.journalEntry.id : r.postJournalEntry.__typename)));
+    expect(ids.size).toBe(1);
+    expect(tally(results.map((r) => r.postJournalEntry))).toEqual({ PostJournalEntrySuccess: 20 });
+    expect((await balanceOf(payer.id)).balance).toBe("89.70");
+  });
+
+  test("10 concurrent reversals of different lines of one entry: one reverses the whole entry, the others are AlreadyReversed", async () => {
+    const { payer, post } = await feeEntries("100");
+    const posted = (await post()).postJournalEntry;
+    if (posted.__typename !== "PostJournalEntrySuccess") throw new Error(posted.__typename);
+    const lines = posted.journalEntry.transactions.map((t) => t.id);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        server.query(ReverseTransactionDocument, { input: { transactionId: lines[i % lines.length], idempotencyKey: key() } }),
+      ),
+    );
+    expect(tally(results.map((r) => r.reverseTransaction))).toEqual({ ReverseTransactionSuccess: 1, AlreadyReversed: 9 });
+    expect((await balanceOf(payer.id)).balance).toBe("100.00");
+  });
 });

@@ -7,8 +7,10 @@ import { tempDir } from "./support/tempDir";
 
 /*
  * test/contract.graphql is a copy of the public contract (../shared/api/contract.graphql
- * when this repository sits beside it). The schema the code emits may add to it, never break it.
+ * when this repository sits beside it), and test/journal-and-holds.graphql of the additions
+ * that extend it. The schema the code emits may add to them, never break them.
  */
+const CONTRACT_FILES = ["contract.graphql", "journal-and-holds.graphql"];
 const committed = () => readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8");
 
 test("the committed schema.graphql is what the code emits", async () => {
@@ -17,18 +19,27 @@ test("the committed schema.graphql is what the code emits", async () => {
   expect(readFileSync(emitted, "utf8")).toBe(committed());
 });
 
-test("the emitted schema makes no breaking change to the public contract", () => {
+/** What journal-and-holds.graphql adds that is not built yet: holds (issue 14, second step). */
+const NOT_BUILT_YET = /\b(Hold|HoldStatus|HoldEdge|HoldConnection|HoldNotFound|HoldNotPending|HoldExpired|AmountExceedsHold|AuthorizeHoldInput|HoldSuccess|AuthorizeHoldResult|CaptureHoldInput|CaptureHoldSuccess|CaptureHoldResult|VoidHoldInput|VoidHoldResult|Transaction\.hold|Query\.hold|Account\.heldBalance|Account\.availableBalance|Account\.holds|Mutation\.(authorize|capture|void)Hold)\b/;
+
+test("the emitted schema makes no breaking change to the public contract and its journal additions", () => {
+  const contract = buildSchema(CONTRACT_FILES.map((file) => readFileSync(path.join(__dirname, file), "utf8")).join("\n"));
+  const breaking = findBreakingChanges(contract, buildSchema(committed()));
+  expect(breaking.filter((change) => !NOT_BUILT_YET.test(change.description))).toEqual([]);
+});
+
+test("the public contract alone is kept whole", () => {
   const contract = buildSchema(readFileSync(path.join(__dirname, "contract.graphql"), "utf8"));
   expect(findBreakingChanges(contract, buildSchema(committed()))).toEqual([]);
 });
 
-test("the repository's copy of the contract is the shared one, when that is beside it", () => {
-  const shared = path.join(PROJECT_ROOT, "..", "shared", "api", "contract.graphql");
+test.each(CONTRACT_FILES)("the repository's copy of %s is the shared one, when that is beside it", (file) => {
+  const shared = path.join(PROJECT_ROOT, "..", "shared", "api", file);
   let original: string;
   try {
     original = readFileSync(shared, "utf8");
   } catch {
     return; // a clone on its own: the copy is all there is
   }
-  expect(readFileSync(path.join(__dirname, "contract.graphql"), "utf8")).toBe(original);
+  expect(readFileSync(path.join(__dirname, file), "utf8")).toBe(original);
 });

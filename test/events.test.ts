@@ -99,8 +99,9 @@ test("every change writes its events in its own transaction; the webhook gets th
   ok((await server.query(CloseAccountDocument, { input: { accountId: account.id, expectedVersion: emptied.account.version } })).closeAccount);
 
   await allDelivered();
+  // The account opens empty at version 0; its opening deposit is a posting like any other.
   expect(about(account.id).map((e) => [e.type, e.accountversion])).toEqual([
-    ["solvent.account.opened", 1],
+    ["solvent.account.opened", 0],
     ["solvent.transaction.posted", 1],
     ["solvent.transaction.posted", 2],
     ["solvent.account.updated", 3],

@@ -187,15 +187,27 @@ async function post(main: string, other: string, first: number, count: number, b
 async function sameMillisecondBurst(main: string, other: string, count: number): Promise<string> {
   const client = await server.sql.connect();
   let at: Date | undefined;
-  const move = async (accountId: string, type: "CREDIT" | "DEBIT", kind: string, amount: number, transferId: string | null) => {
+  /** The entry a burst's posting (or a transfer's two) belongs to: its settlement line is what they add up to. */
+  const entry = async (kind: string, settlement: number) => {
+    const id = randomUUID();
+    await client.query(`INSERT INTO journal_entries (id, kind, currency, settlement, actor) VALUES ($1, $2, 'USD', $3, 'history-test')`, [
+      id,
+      kind,
+      settlement,
+    ]);
+    return id;
+  };
+  const move = async (accountId: string, type: "CREDIT" | "DEBIT", kind: string, amount: number, entryId: string) => {
+    const transferId = kind === "TRANSFER" ? entryId : null;
     const { rows } = await client.query(
       `UPDATE accounts SET balance = balance + $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance, version`,
       [accountId, type === "CREDIT" ? amount : -amount],
     );
     const inserted = await client.query(
-      `INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, transfer_id, description, actor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'same-millisecond burst', 'history-test') RETURNING created_at`,
-      [randomUUID(), accountId, type, kind, amount, rows[0].balance, rows[0].version, transferId],
+      `INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, transfer_id, description, actor,
+                                 journal_entry_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'same-millisecond burst', 'history-test', $9) RETURNING created_at`,
+      [randomUUID(), accountId, type, kind, amount, rows[0].balance, rows[0].version, transferId, entryId],
     );
     at = inserted.rows[0].created_at;
   };
@@ -203,15 +215,13 @@ async function sameMillisecondBurst(main: string, other: string, count: number):
     await client.query("BEGIN");
     for (let i = 0; i < count; i++) {
       const amount = 100 + i; // minor units
-      const transferId = randomUUID();
-      if (i % 4 === 0) await move(main, "CREDIT", "DEPOSIT", amount, null);
-      else if (i % 4 === 1) await move(main, "DEBIT", "WITHDRAWAL", amount, null);
-      else if (i % 4 === 2) {
-        await move(main, "DEBIT", "TRANSFER", amount, transferId);
-        await move(other, "CREDIT", "TRANSFER", amount, transferId);
-      } else {
-        await move(other, "DEBIT", "TRANSFER", amount, transferId);
-        await move(main, "CREDIT", "TRANSFER", amount, transferId);
+      if (i % 4 === 0) await move(main, "CREDIT", "DEPOSIT", amount, await entry("DEPOSIT", amount));
+      else if (i % 4 === 1) await move(main, "DEBIT", "WITHDRAWAL", amount, await entry("WITHDRAWAL", -amount));
+      else {
+        const transfer = await entry("TRANSFER", 0);
+        const [payer, payee] = i % 4 === 2 ? [main, other] : [other, main];
+        await move(payer, "DEBIT", "TRANSFER", amount, transfer);
+        await move(payee, "CREDIT", "TRANSFER", amount, transfer);
       }
     }
     await client.query("COMMIT");

@@ -42,12 +42,8 @@ const SEED = `
   SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid, (1000000000 + a)::text, 'Plan ' || a, 'CHECKING', 'USD', 0, 0
     FROM generate_series(1, ${ORDINARY + 1}) AS a;
 
-  INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, transfer_id, actor, created_at)
-  SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid, type::"TransactionType",
-         kind::"TransactionKind", amount,
-         SUM(CASE type WHEN 'CREDIT' THEN amount ELSE -amount END) OVER (PARTITION BY a ORDER BY k), k,
-         CASE WHEN kind = 'TRANSFER' THEN gen_random_uuid() END, 'plan-test', $1::timestamptz + at * interval '1 second'
-    FROM (
+  WITH plan AS (
+    SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid AS account_id, * FROM (
       SELECT a, k, (k - 1) * ${ORDINARY} + a AS at,
              (ARRAY['DEPOSIT', 'WITHDRAWAL', 'TRANSFER', 'TRANSFER'])[(k - 1) % 4 + 1] AS kind,
              (ARRAY['CREDIT', 'DEBIT', 'DEBIT', 'CREDIT'])[(k - 1) % 4 + 1] AS type,
@@ -59,7 +55,19 @@ const SEED = `
              CASE WHEN k = 1 OR (k % ${WITHDRAWAL_EVERY} <> 0 AND k % 2 = 1) THEN 'CREDIT' ELSE 'DEBIT' END,
              CASE WHEN k = 1 THEN 10000000 ELSE 100 END
         FROM generate_series(1, ${LONG_POSTINGS}) AS k
-    ) AS plan
+    ) AS shapes
+  ), entries AS (
+    -- One entry per account holds all its lines (the settlement line is their sum): each balances.
+    INSERT INTO journal_entries (id, kind, currency, settlement, actor)
+    SELECT account_id, 'DEPOSIT', 'USD', SUM(CASE type WHEN 'CREDIT' THEN amount ELSE -amount END), 'plan-test'
+      FROM plan GROUP BY account_id
+  )
+  INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, transfer_id, actor, created_at,
+                            journal_entry_id)
+  SELECT gen_random_uuid(), account_id, type::"TransactionType", kind::"TransactionKind", amount,
+         SUM(CASE type WHEN 'CREDIT' THEN amount ELSE -amount END) OVER (PARTITION BY a ORDER BY k), k,
+         CASE WHEN kind = 'TRANSFER' THEN gen_random_uuid() END, 'plan-test', $1::timestamptz + at * interval '1 second', account_id
+    FROM plan
    ORDER BY at;
 
   UPDATE accounts a SET balance = last.balance_after, version = last.account_version

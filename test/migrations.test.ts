@@ -57,7 +57,9 @@ test("the database itself refuses what the ledger forbids", async () => {
   const client = new pg.Client({ connectionString: testDatabaseUrl() });
   await client.connect();
   const account = `INSERT INTO accounts (id, account_number, customer_name, type, currency, balance)
-                   VALUES ('00000000-0000-7000-8000-000000000001', '1234567897', 'X', 'CHECKING', 'USD', 0)`;
+                   VALUES ('00000000-0000-7000-8000-000000000001', '1234567897', 'X', 'CHECKING', 'USD', 0);
+                   INSERT INTO journal_entries (id, kind, currency, settlement, actor)
+                   VALUES ('00000000-0000-7000-8000-0000000000e1', 'DEPOSIT', 'USD', 5, 't')`;
   try {
     expect(await outcome(client, account.replace("'USD', 0", "'USD', -1"))).toBe("23514");
     expect(await outcome(client, account.replace("'USD'", "'ZZZ'"))).toBe("23503");
@@ -65,19 +67,19 @@ test("the database itself refuses what the ledger forbids", async () => {
     expect(await outcome(client, account.replace("'X'", "'  '"))).toBe("23514");
     expect(
       await outcome(client, `${account};
-        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor)
-        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 0, 0, 1, 't')`),
+        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor, journal_entry_id)
+        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 0, 0, 1, 't', '00000000-0000-7000-8000-0000000000e1')`),
     ).toBe("23514");
     expect(
       await outcome(client, `${account};
-        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor)
-        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 5, 5, 1, 't');
+        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor, journal_entry_id)
+        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 5, 5, 1, 't', '00000000-0000-7000-8000-0000000000e1');
         DELETE FROM transactions WHERE id = '00000000-0000-7000-8000-000000000002'`),
     ).toBe("23001");
     expect(
       await outcome(client, `${account};
-        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor)
-        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 5, 5, 1, 't');
+        INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor, journal_entry_id)
+        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 'CREDIT', 'DEPOSIT', 5, 5, 1, 't', '00000000-0000-7000-8000-0000000000e1');
         UPDATE transactions SET amount = 6 WHERE id = '00000000-0000-7000-8000-000000000002'`),
     ).toBe("23001");
   } finally {
@@ -93,12 +95,14 @@ test("the database refuses a balance past the limit, and a reference twice for o
     ('00000000-0000-7000-8000-0000000000a2', '1234567802', 'alice', 'A', 'CHECKING', 'USD', 5, 1),
     ('00000000-0000-7000-8000-0000000000b1', '1234567803', 'bob', 'B', 'CHECKING', 'USD', 5, 1),
     ('00000000-0000-7000-8000-0000000000c1', '1234567804', NULL, 'Bank', 'CHECKING', 'USD', 5, 1),
-    ('00000000-0000-7000-8000-0000000000c2', '1234567805', NULL, 'Bank', 'CHECKING', 'USD', 5, 1)`;
+    ('00000000-0000-7000-8000-0000000000c2', '1234567805', NULL, 'Bank', 'CHECKING', 'USD', 5, 1);
+    INSERT INTO journal_entries (id, kind, currency, settlement, actor)
+    SELECT ('00000000-0000-7000-8000-0000000000e' || n)::uuid, 'DEPOSIT', 'USD', 5, 't' FROM generate_series(1, 3) n`;
   const posting = (n: number, account: string, owner: string | null, version: number) =>
     `('00000000-0000-7000-8000-00000000000${n}', '00000000-0000-7000-8000-0000000000${account}', ${owner ? `'${owner}'` : "NULL"},
-      'CREDIT', 'DEPOSIT', 5, ${5 * version}, ${version}, 'REF-1', 't')`;
+      'CREDIT', 'DEPOSIT', 5, ${5 * version}, ${version}, 'REF-1', 't', '00000000-0000-7000-8000-0000000000e${n}')`;
   const insert = (...rows: string[]) =>
-    `${accounts}; INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, reference, actor)
+    `${accounts}; INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, reference, actor, journal_entry_id)
      VALUES ${rows.join(", ")}`;
   try {
     expect(await outcome(client, accounts.replace("'USD', 10, 2", "'USD', 1000000000000000001, 2"))).toBe("23514");

@@ -60,6 +60,7 @@ test("a debit beyond the balance answers InsufficientFunds with its own fields (
     __typename: "InsufficientFunds",
     code: "INSUFFICIENT_FUNDS",
     message: expect.any(String),
+    available: "100.00",
     accountId: account.id,
     balance: "100.00",
     requested: "500.00",

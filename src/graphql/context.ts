@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import { stringify } from "safe-stable-stringify";
-import type { Account, Transaction } from "../db/generated/prisma/client";
+import type { Account, JournalEntry, Transaction } from "../db/generated/prisma/client";
 import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { AccountFacts } from "../ledger/accountDirectory";
@@ -45,6 +45,12 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
     /** An account's number, currency and owner: kept by the ledger across requests, so usually no statement at all. */
     facts: new DataLoader<string, AccountFacts | undefined>((ids) => ledger.directory.findMany(ids), { cache }),
     transaction: byId<Transaction>((ids) => lookups.transactions(ids), cache),
+    journalEntry: byId<JournalEntry>((ids) => ledger.entries.entries(ids), cache),
+    /** The lines of each entry, in the order they were written. */
+    entryLines: new DataLoader<string, Transaction[]>(async (ids) => {
+      const rows = await ledger.entries.lines(ids);
+      return ids.map((id) => rows.filter((row) => row.journalEntryId === id));
+    }, { cache }),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
       const rows = await lookups.reversalsOf(ids);
       return ids.map((id) => rows.find((row) => row.reversalOfId === id) ?? null);

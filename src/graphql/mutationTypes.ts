@@ -1,5 +1,6 @@
 import { type ClassType, createUnionType, Field, ID, InputType, Int, ObjectType } from "type-graphql";
-import { AccountStatus, AccountType } from "../db/generated/prisma/enums";
+import { AccountStatus, AccountType, TransactionType } from "../db/generated/prisma/enums";
+import { RESULTS, type Operation, type OutcomeName } from "../ledger/results";
 import { JSONObjectScalar, MoneyScalar } from "./scalars";
 import {
   Account,
@@ -10,7 +11,9 @@ import {
   AccountNumberTaken,
   BalanceNotZero,
   CurrencyMismatch,
+  EntryNotBalanced,
   IdempotencyKeyReused,
+  JournalEntry,
   InsufficientFunds,
   ReferenceTaken,
   Transaction,
@@ -19,9 +22,14 @@ import {
   VersionConflict,
 } from "./types";
 
-/** Ledger results name their union member in `outcome`. */
-function union<T extends readonly ClassType[]>(name: string, types: () => T, description?: string) {
-  return createUnionType({ name, description, types, resolveType: (value) => (value as { outcome: string }).outcome });
+/** An operation's union, with the members the ledger's table gives it; ledger results name their member in `outcome`. */
+function union(name: string, operation: Operation, description: string) {
+  return createUnionType({
+    name,
+    description,
+    types: () => RESULTS[operation].map((member) => MEMBERS[member]) as unknown as [ClassType, ...ClassType[]],
+    resolveType: (value) => (value as { outcome: string }).outcome,
+  });
 }
 
 // ---------------------------------------------------------------- accounts
@@ -82,7 +90,7 @@ export class OpenAccountSuccess {
 
 export const OpenAccountResult = union(
   "OpenAccountResult",
-  () => [OpenAccountSuccess, ValidationFailed, AccountNumberTaken, IdempotencyKeyReused] as const,
+  "openAccount",
   "The opened account, or why none was opened.",
 );
 
@@ -117,7 +125,7 @@ export class UpdateAccountSuccess {
 
 export const UpdateAccountResult = union(
   "UpdateAccountResult",
-  () => [UpdateAccountSuccess, ValidationFailed, VersionConflict, AccountNotFound, AccountNotActive] as const,
+  "updateAccount",
   "The changed account, or why nothing changed.",
 );
 
@@ -140,7 +148,7 @@ export class CloseAccountSuccess {
 
 export const CloseAccountResult = union(
   "CloseAccountResult",
-  () => [CloseAccountSuccess, VersionConflict, AccountNotFound, AccountNotActive, BalanceNotZero] as const,
+  "closeAccount",
   "Closing is the ledger-safe form of deleting: history stays, the account takes no more postings.",
 );
 
@@ -205,33 +213,13 @@ export class PostingSuccess {
 
 export const CreditResult = union(
   "CreditResult",
-  () =>
-    [
-      PostingSuccess,
-      ValidationFailed,
-      VersionConflict,
-      BalanceLimitExceeded,
-      AccountNotFound,
-      AccountNotActive,
-      IdempotencyKeyReused,
-      ReferenceTaken,
-    ] as const,
+  "credit",
   "The credit posted, or why no money moved.",
 );
 
 export const DebitResult = union(
   "DebitResult",
-  () =>
-    [
-      PostingSuccess,
-      ValidationFailed,
-      VersionConflict,
-      InsufficientFunds,
-      AccountNotFound,
-      AccountNotActive,
-      IdempotencyKeyReused,
-      ReferenceTaken,
-    ] as const,
+  "debit",
   "The debit posted, or why no money moved.",
 );
 
@@ -303,19 +291,7 @@ export class TransferSuccess {
 
 export const TransferResult = union(
   "TransferResult",
-  () =>
-    [
-      TransferSuccess,
-      ValidationFailed,
-      VersionConflict,
-      InsufficientFunds,
-      BalanceLimitExceeded,
-      AccountNotFound,
-      AccountNotActive,
-      CurrencyMismatch,
-      IdempotencyKeyReused,
-      ReferenceTaken,
-    ] as const,
+  "transfer",
   "The transfer made, or why no money moved.",
 );
 
@@ -358,17 +334,7 @@ export class ReverseTransactionSuccess {
 
 export const ReverseTransactionResult = union(
   "ReverseTransactionResult",
-  () =>
-    [
-      ReverseTransactionSuccess,
-      TransactionNotFound,
-      AlreadyReversed,
-      InsufficientFunds,
-      BalanceLimitExceeded,
-      AccountNotActive,
-      IdempotencyKeyReused,
-      ValidationFailed,
-    ] as const,
+  "reverseTransaction",
   "Reversing is the ledger-safe form of deleting a transaction: a compensating posting, both kept in history.",
 );
 
@@ -392,6 +358,75 @@ export class UpdateTransactionSuccess {
 
 export const UpdateTransactionResult = union(
   "UpdateTransactionResult",
-  () => [UpdateTransactionSuccess, ValidationFailed, TransactionNotFound] as const,
+  "updateTransaction",
   "Only annotations of a transaction can change; amounts, types and accounts never do.",
 );
+
+// ---------------------------------------------------------------- journal
+
+@InputType({ description: "One line of a journal entry: money into (CREDIT) or out of (DEBIT) one account." })
+export class JournalLineInput {
+  @Field(() => ID, { description: "The account; each account at most once per entry." })
+  accountId!: string;
+
+  @Field(() => TransactionType, { description: "CREDIT adds the amount to the account, DEBIT takes it away." })
+  type!: TransactionType;
+
+  @Field(() => MoneyScalar, { description: "Must be > 0, in the entry's currency, with at most its minor-unit digits." })
+  amount!: string;
+
+  @Field(() => Int, { nullable: true, description: "When given, the entry applies only if this account is still at this version." })
+  expectedVersion?: number | null;
+}
+
+@InputType({
+  description:
+    "A balanced entry among accounts (e.g. a payment with a fee). The reference, when given, is recorded on the first line; description and metadata on every line.",
+})
+export class PostJournalEntryInput extends MovementInput {
+  @Field(() => [JournalLineInput], { description: "2 to 50 lines, one currency, each account at most once; credits must equal debits." })
+  lines!: JournalLineInput[];
+}
+
+@ObjectType({ description: "The entry was posted, all lines or none (or, when replayed, had been by the first request with this key)." })
+export class PostJournalEntrySuccess {
+  @Field(() => JournalEntry, { description: "The entry and its lines." })
+  journalEntry!: unknown;
+
+  @Field(() => Boolean, {
+    description: "True when this answer replays an earlier request with the same idempotency key: nothing new was posted.",
+  })
+  replayed!: boolean;
+}
+
+export const PostJournalEntryResult = union(
+  "PostJournalEntryResult",
+  "postJournalEntry",
+  "The entry posted, or why no money moved.",
+);
+
+/** The class of each union member, by the name the ledger's results use. */
+const MEMBERS: Record<OutcomeName, ClassType> = {
+  OpenAccountSuccess,
+  UpdateAccountSuccess,
+  CloseAccountSuccess,
+  PostingSuccess,
+  TransferSuccess,
+  ReverseTransactionSuccess,
+  UpdateTransactionSuccess,
+  PostJournalEntrySuccess,
+  ValidationFailed,
+  VersionConflict,
+  InsufficientFunds,
+  BalanceLimitExceeded,
+  AccountNotFound,
+  AccountNotActive,
+  IdempotencyKeyReused,
+  AccountNumberTaken,
+  ReferenceTaken,
+  BalanceNotZero,
+  CurrencyMismatch,
+  EntryNotBalanced,
+  TransactionNotFound,
+  AlreadyReversed,
+};

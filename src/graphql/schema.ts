@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { buildSchema, emitSchemaDefinitionFile, type ClassType, type NonEmptyArray } from "type-graphql";
 import { authChecker } from "./authorization";
 import { AccountResolver } from "./resolvers/account";
+import { JournalEntryResolver } from "./resolvers/journal";
 import { MutationResolver } from "./resolvers/mutation";
 import { SubscriptionResolver } from "./resolvers/subscription";
 import { TransactionResolver } from "./resolvers/transaction";
@@ -12,7 +13,7 @@ import { DateTimeScalar } from "./scalars";
  * contract (the benchmark's baselines). schema.graphql is emitted without them.
  */
 export async function createSchema(emitSchemaFile?: string, extraResolvers: readonly ClassType[] = []) {
-  const resolvers: NonEmptyArray<ClassType> = [AccountResolver, TransactionResolver, MutationResolver, SubscriptionResolver, ...extraResolvers];
+  const resolvers: NonEmptyArray<ClassType> = [AccountResolver, TransactionResolver, JournalEntryResolver, MutationResolver, SubscriptionResolver, ...extraResolvers];
   const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

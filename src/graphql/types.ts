@@ -10,10 +10,11 @@ import { JSONObjectScalar, MoneyScalar } from "./scalars";
 
 registerEnumType(AccountType, {
   name: "AccountType",
-  description: "The kind of account. Money moves the same way on both.",
+  description: "The kind of account. Money moves the same way on all of them.",
   valuesConfig: {
     CHECKING: { description: "A checking (current) account." },
     SAVINGS: { description: "A savings account." },
+    INTERNAL: { description: "The bank's own accounts (fees, revenue, suspense): opened by admins, never owned by a customer." },
   },
 });
 registerEnumType(AccountStatus, {
@@ -39,8 +40,11 @@ registerEnumType(TransactionKind, {
   valuesConfig: {
     DEPOSIT: { description: "Money paid in: a credit, or an account's opening deposit. Always a CREDIT." },
     WITHDRAWAL: { description: "Money taken out: a debit. Always a DEBIT." },
-    TRANSFER: { description: "One leg of a transfer: the DEBIT on the paying account or the CREDIT on the receiving one, sharing a transferId." },
-    REVERSAL: { description: "Undoes an earlier posting (reversalOf) with the same amount in the opposite direction." },
+    TRANSFER: {
+      description:
+        "A line of an entry among accounts: a transfer's DEBIT on the paying account or CREDIT on the receiving one, or a line of postJournalEntry; the lines share a transferId.",
+    },
+    REVERSAL: { description: "Undoes an earlier posting (reversalOf) with the same amount in the opposite direction; reversing one line of an entry reverses them all." },
   },
 });
 registerEnumType(TransactionStatus, {
@@ -49,6 +53,20 @@ registerEnumType(TransactionStatus, {
   valuesConfig: {
     POSTED: { description: "Made and not reversed." },
     REVERSED: { description: "Undone by a REVERSAL posting (reversedBy); both stay in the history." },
+  },
+});
+
+/** Which way money crossed the ledger's edge: the direction of an entry's settlement line. */
+export enum SettlementDirection {
+  INFLOW = "INFLOW",
+  OUTFLOW = "OUTFLOW",
+}
+registerEnumType(SettlementDirection, {
+  name: "SettlementDirection",
+  description: "Which way an entry moved money across the ledger's edge.",
+  valuesConfig: {
+    INFLOW: { description: "Money entered the ledger (e.g. a deposit): the settlement account gave it." },
+    OUTFLOW: { description: "Money left the ledger (e.g. a withdrawal): the settlement account received it." },
   },
 });
 
@@ -269,6 +287,9 @@ export class InsufficientFunds extends UserError {
 
   @Field(() => MoneyScalar, { description: "The amount that did not fit, in the same currency." })
   requested!: string;
+
+  @Field(() => MoneyScalar, { description: "availableBalance when the check failed (`balance` stays the posted balance)." })
+  available!: string;
 }
 
 @ObjectType({
@@ -374,4 +395,58 @@ export class TransactionNotFound extends UserError {
 export class AlreadyReversed extends UserError {
   @Field(() => ID, { description: "The transaction id the request named." })
   transactionId!: string;
+}
+
+@ObjectType({
+  implements: UserError,
+  description: "The lines of an entry debit and credit different totals. Code ENTRY_NOT_BALANCED. Nothing moved.",
+})
+export class EntryNotBalanced extends UserError {
+  @Field(() => MoneyScalar, { description: "The sum of the DEBIT lines." })
+  debits!: string;
+
+  @Field(() => MoneyScalar, { description: "The sum of the CREDIT lines." })
+  credits!: string;
+}
+
+@ObjectType({ description: "An entry's line on the currency's settlement account: money that crossed the ledger's edge." })
+export class SettlementLine {
+  @Field(() => SettlementDirection, { description: "INFLOW: money entered the ledger; OUTFLOW: it left." })
+  direction!: SettlementDirection;
+
+  @Field(() => MoneyScalar, { description: "How much, in the entry's currency; always > 0." })
+  amount!: string;
+}
+
+@ObjectType({ description: "One balanced movement of money: its lines, including the settlement line, sum to zero." })
+export class JournalEntry {
+  @Field(() => ID, { description: "The entry's id (a transfer's transferId)." })
+  id!: string;
+
+  @Field(() => TransactionKind, { description: "What the entry was for; every line of it has this kind." })
+  kind!: TransactionKind;
+
+  @Field(() => String, { description: "ISO 4217 code: every line of an entry is in one currency." })
+  currency!: string;
+
+  @Field(() => Date, { description: "When the entry was posted; its lines share the instant." })
+  createdAt!: Date;
+}
+
+@ObjectType({ description: "One currency across the whole ledger. `balanced` is the global invariant: no money created or lost." })
+export class CurrencyTotals {
+  @Field(() => String, { description: "ISO 4217 code." })
+  currency!: string;
+
+  @Field(() => MoneyScalar, { description: "Sum of the balances of every account (customer and internal, closed included)." })
+  accountBalances!: string;
+
+  @Field(() => MoneyScalar, { description: "Sum of the remaining amounts of every PENDING hold." })
+  heldBalance!: string;
+
+  @Field(() => MoneyScalar, { description: "Money that entered the ledger through settlement minus money that left it." })
+  netInflow!: string;
+
+  @Field(() => Boolean, { description: "accountBalances == netInflow." })
+  balanced!: boolean;
 }

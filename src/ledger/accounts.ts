@@ -7,17 +7,9 @@ import { generateAccountNumber } from "./accountNumber";
 import type { AccountDirectory } from "./accountDirectory";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import type {
-  AccountNotActive,
-  AccountNotFound,
-  AccountNumberTaken,
-  BalanceNotZero,
-  IdempotencyKeyReused,
-  ValidationFailed,
-  VersionConflict,
-} from "./failures";
 import { findPrior, fingerprint, type StoredResult } from "./idempotency";
 import type { Caller } from "./caller";
+import type { ResultOf } from "./results";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
 import { isRetryable, uniqueViolation } from "./sqlErrors";
 import { isUuid, LIMITS, Violations } from "./validation";
@@ -52,19 +44,9 @@ export interface AccountChanged<Name extends string> {
   account: Account;
 }
 
-export type OpenAccountResult = OpenAccountSuccess | ValidationFailed | AccountNumberTaken | IdempotencyKeyReused;
-export type UpdateAccountResult =
-  | AccountChanged<"UpdateAccountSuccess">
-  | ValidationFailed
-  | VersionConflict
-  | AccountNotFound
-  | AccountNotActive;
-export type CloseAccountResult =
-  | AccountChanged<"CloseAccountSuccess">
-  | VersionConflict
-  | AccountNotFound
-  | AccountNotActive
-  | BalanceNotZero;
+export type OpenAccountResult = ResultOf<"openAccount">;
+export type UpdateAccountResult = ResultOf<"updateAccount">;
+export type CloseAccountResult = ResultOf<"closeAccount">;
 
 const DEFAULT_CURRENCY = "USD";
 /** Digits only; the database holds the same rule. Generated numbers are 10 digits with a Luhn check digit. */
@@ -87,6 +69,9 @@ export class Accounts {
     check.text("ownerId", input.ownerId, LIMITS.ownerId);
     check.idempotencyKey(input.idempotencyKey);
     check.currency("currency", currency, this.currencies);
+    if (input.type === "INTERNAL" && input.ownerId != null) {
+      check.add("ownerId", "an INTERNAL account is the bank's own: it has no owner");
+    }
     if (input.accountNumber != null && !ACCOUNT_NUMBER.test(input.accountNumber)) {
       check.add("accountNumber", "must be 6 to 34 digits");
     }
@@ -113,30 +98,14 @@ export class Accounts {
 
     for (let draw = 1; ; draw++) {
       const accountId = uuidv7();
-      const transactionId = uuidv7();
       const accountNumber = input.accountNumber ?? generateAccountNumber();
-      const stored: StoredResult = { accountId, transactionIds: deposit > 0n ? [transactionId] : [] };
       try {
+        // open_account (the journal migration) posts the opening deposit through post_entry.
         const rows = await this.sql.query(Prisma.sql`
-          WITH account AS (
-            INSERT INTO accounts (id, account_number, owner_id, customer_name, type, currency, balance, version)
-            VALUES (${accountId}::uuid, ${accountNumber}, ${input.ownerId ?? null}, ${customerName},
-                    ${input.type}::"AccountType", ${currency}, ${deposit}, ${deposit > 0n ? 1 : 0})
-            RETURNING *
-          ), posting AS (
-            INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, description,
-                                      actor, created_at)
-            SELECT ${transactionId}::uuid, id, owner_id, 'CREDIT', 'DEPOSIT', balance, balance, version, 'Opening deposit',
-                   ${caller.subject}, updated_at
-              FROM account WHERE balance > 0
-            RETURNING *
-          ), claim AS (
-            INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
-            SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb
-              FROM account
-          )
-          SELECT ${selectAccount("account")}, ${selectTransaction("posting")}
-            FROM account LEFT JOIN posting ON true`);
+          SELECT ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")}
+            FROM open_account(${accountId}::uuid, ${accountNumber}, ${input.ownerId ?? null}, ${customerName},
+                              ${input.type}::"AccountType", ${currency}, ${deposit}, ${caller.subject},
+                              ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}) r`);
         this.directory.remember(accountId, { accountNumber, currency, ownerId: input.ownerId ?? null });
         const transaction = rows[0].t_id ? pickTransaction(rows[0]) : null;
         return { outcome: "OpenAccountSuccess", account: pickAccount(rows[0]), transaction, replayed: false };
@@ -159,6 +128,7 @@ export class Accounts {
     check.version("expectedVersion", input.expectedVersion);
     check.text("customerName", input.customerName, LIMITS.customerName);
     if (input.status === "CLOSED") check.add("status", "use closeAccount to close an account");
+    if (input.type === "INTERNAL") check.add("type", "an account is INTERNAL from its opening or never");
     if (input.customerName == null && input.type == null && input.status == null) {
       check.add("accountId", "nothing to change: give customerName, type or status");
     }
@@ -172,11 +142,15 @@ export class Accounts {
              status = COALESCE(${input.status ?? null}::"AccountStatus", status),
              version = version + 1, updated_at = change_time(updated_at)
        WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
+         AND (${input.type ?? null}::"AccountType" IS NULL OR type <> 'INTERNAL')
       RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
     const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
+    if (unchanged === "other" && input.type != null) {
+      return fail.validation([{ path: ["input", "type"], message: "an INTERNAL account stays INTERNAL" }]);
+    }
     // Versions only grow: a version that did not match cannot match now.
-    if (unchanged === "balance") throw new Error(`update of account ${input.accountId} matched no row`);
+    if (unchanged === "other") throw new Error(`update of account ${input.accountId} matched no row`);
     return unchanged;
   }
 
@@ -189,12 +163,12 @@ export class Accounts {
       RETURNING ${selectAccount("a")}`);
     if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
     const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
-    if (unchanged !== "balance") return unchanged;
+    if (unchanged !== "other") return unchanged;
     const account = await this.db.account.findUniqueOrThrow({ where: { id: input.accountId } });
     return fail.balanceNotZero(account.id, this.currencies.format(account.balance, account.currency));
   }
 
-  /** Why a versioned change touched no row; "balance" when only the balance can be in the way. */
+  /** Why a versioned change touched no row; "other" when existence, status and version are fine (for a close, the balance is in the way; for an update, an INTERNAL type). */
   private async whyUnchanged(accountId: string, expectedVersion: number) {
     const account = await this.db.account.findUnique({ where: { id: accountId } });
     if (!account) return fail.accountNotFound(accountId);
@@ -202,13 +176,13 @@ export class Accounts {
     if (account.version !== expectedVersion) {
       return fail.versionConflict(accountId, expectedVersion, account.version, this.currencies.format(account.balance, account.currency));
     }
-    return "balance" as const;
+    return "other" as const;
   }
 
   private async replayOpen(result: StoredResult): Promise<OpenAccountSuccess> {
     const account = await this.db.account.findUniqueOrThrow({ where: { id: result.accountId } });
-    const transaction = result.transactionIds.length
-      ? await this.db.transaction.findUniqueOrThrow({ where: { id: result.transactionIds[0] } })
+    const transaction = result.journalEntryId
+      ? await this.db.transaction.findFirstOrThrow({ where: { journalEntryId: result.journalEntryId } })
       : null;
     return { outcome: "OpenAccountSuccess", account, transaction, replayed: true };
   }

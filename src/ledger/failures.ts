@@ -32,6 +32,8 @@ export interface InsufficientFunds {
   message: string;
   accountId: string;
   balance: string;
+  /** What the check used: the balance less what holds reserve. */
+  available: string;
   requested: string;
 }
 export interface BalanceLimitExceeded {
@@ -93,12 +95,35 @@ export interface TransactionNotFound {
   message: string;
   transactionId: string;
 }
+export interface EntryNotBalanced {
+  outcome: "EntryNotBalanced";
+  code: "ENTRY_NOT_BALANCED";
+  message: string;
+  debits: string;
+  credits: string;
+}
 export interface AlreadyReversed {
   outcome: "AlreadyReversed";
   code: "ALREADY_REVERSED";
   message: string;
   transactionId: string;
 }
+
+export type Failure =
+  | ValidationFailed
+  | VersionConflict
+  | InsufficientFunds
+  | BalanceLimitExceeded
+  | AccountNotFound
+  | AccountNotActive
+  | IdempotencyKeyReused
+  | AccountNumberTaken
+  | ReferenceTaken
+  | BalanceNotZero
+  | CurrencyMismatch
+  | EntryNotBalanced
+  | TransactionNotFound
+  | AlreadyReversed;
 
 export const fail = {
   validation: (violations: FieldViolation[]): ValidationFailed => ({
@@ -116,12 +141,13 @@ export const fail = {
     currentVersion,
     currentBalance,
   }),
-  insufficientFunds: (accountId: string, balance: string, requested: string): InsufficientFunds => ({
+  insufficientFunds: (accountId: string, balance: string, requested: string, available = balance): InsufficientFunds => ({
     outcome: "InsufficientFunds",
     code: "INSUFFICIENT_FUNDS",
-    message: `account ${accountId} holds ${balance}, less than the ${requested} requested`,
+    message: `account ${accountId} has ${available} available, less than the ${requested} requested`,
     accountId,
     balance,
+    available,
     requested,
   }),
   balanceLimitExceeded: (accountId: string, limit: string): BalanceLimitExceeded => ({
@@ -175,6 +201,13 @@ export const fail = {
     message: `cannot transfer between ${fromCurrency} and ${toCurrency} accounts`,
     fromCurrency,
     toCurrency,
+  }),
+  entryNotBalanced: (debits: string, credits: string): EntryNotBalanced => ({
+    outcome: "EntryNotBalanced",
+    code: "ENTRY_NOT_BALANCED",
+    message: `the lines debit ${debits} but credit ${credits}: an entry's debits and credits must be equal`,
+    debits,
+    credits,
   }),
   transactionNotFound: (transactionId: string): TransactionNotFound => ({
     outcome: "TransactionNotFound",

@@ -9,8 +9,7 @@ import { isRetryable, uniqueViolation } from "./sqlErrors";
 /** What a key remembers of the request it first served: the ids of what that request created. */
 export interface StoredResult {
   accountId?: string;
-  transactionIds: string[];
-  transferId?: string;
+  journalEntryId?: string;
 }
 
 export interface IdempotencyClaim {
@@ -35,10 +34,7 @@ export async function findPrior(db: Db, claim: IdempotencyClaim): Promise<Prior>
   return { kind: "replay", result: row.result as unknown as StoredResult };
 }
 
-/** Returned by a diagnosis that found nothing wrong: the state moved under the statement; run it again. */
-export const RACE = Symbol("race");
-
-/** A statement that keeps losing races (or deadlocking) runs again this often at most. */
+/** A statement that keeps deadlocking runs again this often at most. */
 const MAX_ATTEMPTS = 8;
 
 /** Every failure carries a stable `code`; successes do not. */
@@ -47,22 +43,22 @@ function isFailure(outcome: object): boolean {
 }
 
 /**
- * Runs a money movement until it posts or fails for a reason. `run` is one
- * statement that writes the change and the key together, or returns a
- * failure (or RACE) when it changed nothing. A collision or a failure first
- * asks the idempotency table: a retry of an earlier success is answered from
- * there, whatever the accounts look like now. Deadlocks and serialization
- * failures are retried, never shown to the client.
+ * Runs a money movement under an idempotency key. `run` is one statement
+ * that writes the change and the key together, or returns a failure when it
+ * changed nothing. A collision or a failure first asks the idempotency
+ * table: a retry of an earlier success is answered from there, whatever the
+ * accounts look like now. Deadlocks and serialization failures are retried,
+ * never shown to the client.
  */
 export async function runIdempotent<S extends object, F extends object>(
   db: Db,
   claim: IdempotencyClaim,
-  run: () => Promise<S | F | typeof RACE>,
+  run: () => Promise<S | F>,
   replay: (result: StoredResult) => Promise<S>,
   reference?: string | null,
 ): Promise<S | F | IdempotencyKeyReused | ReferenceTaken> {
   for (let attempt = 1; ; attempt++) {
-    let outcome: S | F | typeof RACE;
+    let outcome: S | F | undefined;
     let collision: string | undefined;
     try {
       outcome = await run();
@@ -70,17 +66,15 @@ export async function runIdempotent<S extends object, F extends object>(
       if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
       collision = uniqueViolation(error);
       if (!collision) throw error;
-      outcome = RACE;
     }
-    if (collision || outcome === RACE || isFailure(outcome)) {
-      const prior = await findPrior(db, claim);
-      if (prior?.kind === "replay") return replay(prior.result);
-      if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
-    }
+    if (outcome && !isFailure(outcome)) return outcome;
+    const prior = await findPrior(db, claim);
+    if (prior?.kind === "replay") return replay(prior.result);
+    if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
+    if (outcome) return outcome;
     if (collision === "transactions_reference_owner_id_key" && reference) return fail.referenceTaken(reference);
-    if (collision && collision !== "idempotency_keys_pkey") throw new Error(`unexpected collision on ${collision}`);
-    if (outcome !== RACE) return outcome;
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
+    // The key's first request was still running: it has committed or rolled back by now, so ask again.
+    if (collision !== "idempotency_keys_pkey" || attempt >= MAX_ATTEMPTS) throw new Error(`unexpected collision on ${collision}`);
   }
 }
 

@@ -3,7 +3,9 @@ import type { Sql } from "../db/sql";
 import { AccountDirectory } from "./accountDirectory";
 import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
+import { Entries } from "./entries";
 import { History } from "./history";
+import { Journal } from "./journal";
 import { Lookups } from "./lookups";
 import { Postings } from "./postings";
 import { Reversals } from "./reversals";
@@ -18,6 +20,7 @@ export class Ledger {
     readonly directory: AccountDirectory,
     readonly accounts: Accounts,
     readonly postings: Postings,
+    readonly entries: Entries,
     readonly history: History,
     readonly reversals: Reversals,
     readonly lookups: Lookups,
@@ -26,14 +29,16 @@ export class Ledger {
   static async create(db: Db, sql: Sql): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
+    const journal = new Journal(sql, currencies);
     return new Ledger(
       db,
       currencies,
       directory,
       new Accounts(db, sql, currencies, directory),
-      new Postings(db, sql, currencies, directory),
+      new Postings(db, journal, currencies, directory),
+      new Entries(db, sql, journal, currencies, directory),
       new History(db, sql),
-      new Reversals(db, sql, currencies),
+      new Reversals(db, sql, journal),
       new Lookups(sql),
     );
   }

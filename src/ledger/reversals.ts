@@ -1,24 +1,13 @@
-import { v7 as uuidv7 } from "uuid";
 import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
-import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import type {
-  AccountNotActive,
-  AlreadyReversed,
-  BalanceLimitExceeded,
-  IdempotencyKeyReused,
-  InsufficientFunds,
-  TransactionNotFound,
-  ValidationFailed,
-} from "./failures";
-import { fingerprint, RACE, runIdempotent, type StoredResult } from "./idempotency";
+import { fingerprint, runIdempotent } from "./idempotency";
 import type { Caller } from "./caller";
-import { jsonParam } from "./postings";
-import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
-import { MAX_BALANCE_MINOR } from "./money";
+import { jsonParam, type Journal, type Written } from "./journal";
+import { only, type ResultOf } from "./results";
+import { pickTransaction, selectTransaction } from "./rows";
 import { isUuid, LIMITS, Violations } from "./validation";
 
 export interface ReverseTransactionInput {
@@ -35,15 +24,7 @@ export interface ReverseTransactionSuccess {
   replayed: boolean;
 }
 
-export type ReverseTransactionResult =
-  | ReverseTransactionSuccess
-  | ValidationFailed
-  | TransactionNotFound
-  | AlreadyReversed
-  | InsufficientFunds
-  | BalanceLimitExceeded
-  | AccountNotActive
-  | IdempotencyKeyReused;
+export type ReverseTransactionResult = ResultOf<"reverseTransaction">;
 
 export interface UpdateTransactionInput {
   transactionId: string;
@@ -52,23 +33,25 @@ export interface UpdateTransactionInput {
   metadata?: Record<string, unknown> | null;
 }
 
-export type UpdateTransactionResult =
-  | { outcome: "UpdateTransactionSuccess"; transaction: Transaction }
-  | ValidationFailed
-  | TransactionNotFound;
+export interface UpdateTransactionSuccess {
+  outcome: "UpdateTransactionSuccess";
+  transaction: Transaction;
+}
+
+export type UpdateTransactionResult = ResultOf<"updateTransaction">;
 
 /*
- * Nothing in the ledger is deleted or edited: a mistaken posting is undone by
- * a compensating posting of the opposite direction (kind REVERSAL, reversalOf
- * set) and the original is marked REVERSED. A transfer is reversed as a whole:
- * reversing either leg reverses both. Only a transaction's annotations
- * (description, metadata) can change.
+ * Nothing in the ledger is deleted or edited: a mistaken entry is undone by
+ * a compensating entry (kind REVERSAL) whose lines are the original's turned
+ * around, its settlement line included, and the original's lines are marked
+ * REVERSED. Reversing any line of an entry reverses the whole entry. Only a
+ * transaction's annotations (description, metadata) can change.
  */
 export class Reversals {
   constructor(
     private readonly db: Db,
     private readonly sql: Sql,
-    private readonly currencies: Currencies,
+    private readonly journal: Journal,
   ) {}
 
   async reverse(caller: Caller, request: ReverseTransactionInput): Promise<ReverseTransactionResult> {
@@ -86,39 +69,17 @@ export class Reversals {
       operation,
       fingerprint: fingerprint(operation, { transactionId: input.transactionId, reason: input.reason ?? null }),
     };
-    const description = input.reason ?? "Reversal";
-
-    const result = await runIdempotent(this.db, claim, async () => {
-      // Up to two reversal postings (a transfer's legs); their ids are handed out in the order of the originals.
-      const reversalIds = [uuidv7(), uuidv7()];
-      const rows = await this.sql.query(Prisma.sql`
-        WITH reversed AS (
-          SELECT r.*, row_number() OVER (ORDER BY r.original_id) AS n FROM reverse_postings(${input.transactionId}::uuid) r
-        ), reversal AS (
-          INSERT INTO transactions (id, account_id, owner_id, type, kind, amount, balance_after, account_version, description,
-                                    transfer_id, reversal_of_id, actor, created_at)
-          SELECT (${reversalIds}::uuid[])[r.n::int], (r.account).id, (r.account).owner_id, r.reversal_type, 'REVERSAL', r.amount,
-                 (r.account).balance, (r.account).version, ${description}, o.transfer_id, r.original_id, ${caller.subject},
-                 (r.account).updated_at
-            FROM reversed r JOIN transactions o ON o.id = r.original_id
-          RETURNING *
-        ), claim AS (
-          INSERT INTO idempotency_keys (scope, key, operation, fingerprint, result)
-          SELECT ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint},
-                 json_build_object('transactionIds', json_agg(reversal.id ORDER BY reversal.reversal_of_id = ${input.transactionId}::uuid DESC))
-            FROM reversal HAVING count(*) > 0
-        )
-        SELECT ${selectAccount(`(r."account")`)}, ${selectTransaction("reversal")}
-          FROM reversed r JOIN reversal ON reversal.reversal_of_id = r.original_id
-         WHERE r.original_id = ${input.transactionId}::uuid`);
-      if (rows.length === 0) return this.whyNotReversed(input.transactionId);
-      const reversal = pickTransaction(rows[0]);
-      const original = await this.db.transaction.findUniqueOrThrow({ where: { id: input.transactionId } });
-      return { outcome: "ReverseTransactionSuccess" as const, original, reversal, account: pickAccount(rows[0]), replayed: false };
-    }, (stored) => this.replay(stored));
-    // A reversal carries no reference, so it cannot collide on one.
-    if (result.outcome === "ReferenceTaken") throw new Error("reversal collided on a reference");
-    return result;
+    const draft = { kind: "REVERSAL" as const, reverses: input.transactionId, description: input.reason ?? "Reversal" };
+    const result = await runIdempotent(
+      this.db,
+      claim,
+      async () => {
+        const written = await this.journal.write(caller, draft, claim);
+        return written.outcome === "Written" ? this.success(written, input.transactionId, false) : written;
+      },
+      async (stored) => this.success(await this.journal.read(stored.journalEntryId!), input.transactionId, true),
+    );
+    return only(operation, result);
   }
 
   async update(input: UpdateTransactionInput): Promise<UpdateTransactionResult> {
@@ -141,30 +102,10 @@ export class Reversals {
     return { outcome: "UpdateTransactionSuccess", transaction: pickTransaction(rows[0]) };
   }
 
-  private async whyNotReversed(transactionId: string) {
-    const original = await this.db.transaction.findUnique({ where: { id: transactionId } });
-    if (!original) return fail.transactionNotFound(transactionId);
-    const legs = original.transferId
-      ? await this.db.transaction.findMany({ where: { transferId: original.transferId }, include: { account: true } })
-      : [{ ...original, account: await this.db.account.findUniqueOrThrow({ where: { id: original.accountId } }) }];
-    if (legs.some((leg) => leg.status !== "POSTED" || leg.kind === "REVERSAL")) return fail.alreadyReversed(transactionId);
-    for (const leg of legs) {
-      if (leg.account.status !== "ACTIVE") return fail.accountNotActive(leg.account.id, leg.account.status);
-    }
-    for (const { type, amount, account } of legs) {
-      const format = (minor: bigint) => this.currencies.format(minor, account.currency);
-      if (type === "CREDIT" && account.balance < amount) return fail.insufficientFunds(account.id, format(account.balance), format(amount));
-      if (type === "DEBIT" && account.balance + amount > MAX_BALANCE_MINOR) return fail.balanceLimitExceeded(account.id, format(MAX_BALANCE_MINOR));
-    }
-    return RACE;
-  }
-
-  private async replay(result: StoredResult): Promise<ReverseTransactionSuccess> {
-    const reversal = await this.db.transaction.findUniqueOrThrow({ where: { id: result.transactionIds[0] } });
-    const [original, account] = await Promise.all([
-      this.db.transaction.findUniqueOrThrow({ where: { id: reversal.reversalOfId! } }),
-      this.db.account.findUniqueOrThrow({ where: { id: reversal.accountId } }),
-    ]);
-    return { outcome: "ReverseTransactionSuccess", original, reversal, account, replayed: true };
+  /** The answer names the lines on the account of the transaction asked for. */
+  private async success({ lines }: Written, originalId: string, replayed: boolean): Promise<ReverseTransactionSuccess> {
+    const { transaction: reversal, account } = lines.find((line) => line.transaction.reversalOfId === originalId)!;
+    const original = await this.db.transaction.findUniqueOrThrow({ where: { id: originalId } });
+    return { outcome: "ReverseTransactionSuccess", original, reversal, account, replayed };
   }
 }

@@ -1,10 +1,11 @@
 import { Prisma } from "../db/generated/prisma/client";
-import type { Account, Transaction } from "../db/generated/prisma/client";
+import type { Account, JournalEntry, Transaction } from "../db/generated/prisma/client";
 
 /*
  * Column lists for the hand-written statements on the posting path, aliased
  * to the Prisma model's field names so raw rows and Prisma rows are the same
- * objects. A prefix lets one result row carry an account and a transaction.
+ * objects. A prefix lets one result row carry an account, a transaction and
+ * a journal entry.
  */
 
 const accountColumns: Record<keyof Account, string> = {
@@ -39,10 +40,21 @@ const transactionColumns: Record<keyof Transaction, string> = {
   reversalOfId: "reversal_of_id",
   actor: "actor",
   createdAt: "created_at",
+  journalEntryId: "journal_entry_id",
+};
+
+const journalEntryColumns: Record<keyof JournalEntry, string> = {
+  id: "id",
+  kind: "kind",
+  currency: "currency",
+  settlement: "settlement",
+  reversalOfId: "reversal_of_id",
+  actor: "actor",
+  createdAt: "created_at",
 };
 
 /** Money columns: node-postgres hands int8 over as a string, the models hold a bigint. */
-const MONEY = new Set(["balance", "amount", "balanceAfter"]);
+const MONEY = new Set(["balance", "amount", "balanceAfter", "settlement"]);
 
 /**
  * A model's column lists and row reader, built once: the history read runs
@@ -77,6 +89,7 @@ function model<T>(columns: Record<string, string>, prefix: string) {
 
 const account = model<Account>(accountColumns, "a_");
 const transaction = model<Transaction>(transactionColumns, "t_");
+const journalEntry = model<JournalEntry>(journalEntryColumns, "e_");
 
 export const selectAccount = account.select;
 export const selectTransaction = transaction.select;
@@ -84,3 +97,5 @@ export const accountNulls = account.nulls;
 export const transactionNulls = transaction.nulls;
 export const pickAccount = account.pick;
 export const pickTransaction = transaction.pick;
+export const selectJournalEntry = journalEntry.select;
+export const pickJournalEntry = journalEntry.pick;

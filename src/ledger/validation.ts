@@ -53,8 +53,9 @@ export function isUuid(value: string): boolean {
 export class Violations {
   readonly list: FieldViolation[] = [];
 
-  add(field: string, message: string) {
-    this.list.push({ path: ["input", field], message });
+  /** `field` is a name in the input, or a path to one inside a list (["lines", "0", "amount"]). */
+  add(field: string | string[], message: string) {
+    this.list.push({ path: ["input", ...[field].flat()], message });
   }
 
   text(field: string, value: string | null | undefined, max: number, { required = false, blankAllowed = false } = {}) {
@@ -72,7 +73,7 @@ export class Violations {
     this.text("idempotencyKey", value, LIMITS.idempotencyKey, { required: true });
   }
 
-  version(field: string, value: number | null | undefined) {
+  version(field: string | string[], value: number | null | undefined) {
     if (value != null && value < 0) this.add(field, "must be >= 0");
   }
 
@@ -81,7 +82,7 @@ export class Violations {
   }
 
   /** Returns the amount in minor units, or undefined after recording why it is not acceptable. */
-  amount(field: string, decimal: string, currency: string, currencies: Currencies, { zeroAllowed = false } = {}) {
+  amount(field: string | string[], decimal: string, currency: string, currencies: Currencies, { zeroAllowed = false } = {}) {
     const parsed = currencies.toMinor(decimal, currency);
     if (!parsed.ok) this.add(field, parsed.reason);
     else if (parsed.minor < 0n || (parsed.minor === 0n && !zeroAllowed)) this.add(field, zeroAllowed ? "must be >= 0" : "must be greater than zero");

@@ -6,7 +6,9 @@ import type pg from "pg";
  * - each account's postings, in version order, add up step by step to their balanceAfter;
  * - along an account's versions, createdAt never decreases (posting order is time order);
  * - no balance is negative;
- * - money in the system equals money credited minus money debited.
+ * - every journal entry balances: its lines add up to its settlement line, in its currency,
+ *   and it has at least two lines counting the settlement line;
+ * - per currency, the balances of all accounts equal the net inflow through settlement.
  * Returns the list of broken rules (empty when the ledger is sound).
  */
 export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
@@ -42,13 +44,25 @@ export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
   const negative = await sql.query(`SELECT id, balance FROM accounts WHERE balance < 0`);
   for (const row of negative.rows) broken.push(`account ${row.id}: negative balance ${row.balance}`);
 
+  const entries = await sql.query(`
+    SELECT e.id, e.settlement, count(t.id) AS lines, COALESCE(sum(CASE t.type WHEN 'CREDIT' THEN t.amount ELSE -t.amount END), 0) AS net,
+           count(*) FILTER (WHERE a.currency <> e.currency) AS foreign_lines
+      FROM journal_entries e LEFT JOIN transactions t ON t.journal_entry_id = e.id LEFT JOIN accounts a ON a.id = t.account_id
+     GROUP BY e.id, e.settlement
+    HAVING COALESCE(sum(CASE t.type WHEN 'CREDIT' THEN t.amount ELSE -t.amount END), 0) <> e.settlement
+        OR count(*) FILTER (WHERE a.currency <> e.currency) > 0
+        OR count(t.id) + (e.settlement <> 0)::int < 2`);
+  for (const row of entries.rows) {
+    broken.push(`journal entry ${row.id}: ${row.lines} lines add up to ${row.net} (${row.foreign_lines} in another currency), settlement ${row.settlement}`);
+  }
+
   const totals = await sql.query(`
-    SELECT (SELECT COALESCE(SUM(balance), 0) FROM accounts) AS held,
-           (SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE type = 'CREDIT') AS credited,
-           (SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE type = 'DEBIT') AS debited`);
-  const { held, credited, debited } = totals.rows[0];
-  if (BigInt(held) !== BigInt(credited) - BigInt(debited)) {
-    broken.push(`system holds ${held} but ${credited} credited - ${debited} debited`);
+    SELECT COALESCE(a.currency, e.currency) AS currency, COALESCE(a.balances, 0) AS balances, COALESCE(e.inflow, 0) AS inflow
+      FROM (SELECT currency, sum(balance) AS balances FROM accounts GROUP BY currency) a
+      FULL JOIN (SELECT currency, sum(settlement) AS inflow FROM journal_entries GROUP BY currency) e ON e.currency = a.currency
+     WHERE COALESCE(a.balances, 0) <> COALESCE(e.inflow, 0)`);
+  for (const row of totals.rows) {
+    broken.push(`${row.currency}: accounts hold ${row.balances} but the net inflow through settlement is ${row.inflow}`);
   }
   return broken;
 }
@@ -58,6 +72,7 @@ export async function databaseDigest(sql: pg.Pool): Promise<string> {
   const { rows } = await sql.query(`
     SELECT (SELECT md5(COALESCE(string_agg(a::text, '|' ORDER BY id), '')) FROM accounts a) ||
            (SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY id), '')) FROM transactions t) ||
+           (SELECT md5(COALESCE(string_agg(e::text, '|' ORDER BY id), '')) FROM journal_entries e) ||
            (SELECT md5(COALESCE(string_agg(k::text, '|' ORDER BY scope, key), '')) FROM idempotency_keys k) AS digest`);
   return rows[0].digest;
 }

@@ -39,6 +39,19 @@
       "OpenAccountSuccess",
       "ValidationFailed"
     ],
+    "PostJournalEntryResult": [
+      "AccountNotActive",
+      "AccountNotFound",
+      "BalanceLimitExceeded",
+      "CurrencyMismatch",
+      "EntryNotBalanced",
+      "IdempotencyKeyReused",
+      "InsufficientFunds",
+      "PostJournalEntrySuccess",
+      "ReferenceTaken",
+      "ValidationFailed",
+      "VersionConflict"
+    ],
     "ReverseTransactionResult": [
       "AccountNotActive",
       "AlreadyReversed",
@@ -81,6 +94,7 @@
       "BalanceLimitExceeded",
       "BalanceNotZero",
       "CurrencyMismatch",
+      "EntryNotBalanced",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "ReferenceTaken",

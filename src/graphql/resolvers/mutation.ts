@@ -9,6 +9,8 @@ import {
   OpenAccountInput,
   OpenAccountResult,
   PostingInput,
+  PostJournalEntryInput,
+  PostJournalEntryResult,
   ReverseTransactionInput,
   ReverseTransactionResult,
   TransferInput,
@@ -104,7 +106,7 @@ export class MutationResolver {
   @Authorized<Rule>("admin")
   @Mutation(() => ReverseTransactionResult, {
     description:
-      "Undoes a posting with a REVERSAL posting of the same amount in the opposite direction, and marks the original REVERSED; either leg of a transfer reverses both. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+      "Undoes the journal entry a posting belongs to with a REVERSAL entry: every line (and the settlement line) turned around, the originals marked REVERSED; any line of an entry reverses the whole entry. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
   })
   reverseTransaction(
     @Ctx() ctx: Context,
@@ -123,5 +125,17 @@ export class MutationResolver {
     @Arg("input", () => UpdateTransactionInput, { description: "The posting and its new annotations." }) input: UpdateTransactionInput,
   ) {
     return ctx.ledger.reversals.update(input);
+  }
+
+  @Authorized<Rule>("admin")
+  @Mutation(() => PostJournalEntryResult, {
+    description:
+      "Moves money among accounts of one currency in one balanced entry (e.g. payer DEBIT 10.30, payee CREDIT 10.00, fees CREDIT 0.30), all lines or none. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  postJournalEntry(
+    @Ctx() ctx: Context,
+    @Arg("input", () => PostJournalEntryInput, { description: "The lines, the idempotency key and the annotations." }) input: PostJournalEntryInput,
+  ) {
+    return ctx.ledger.entries.post(ctx.caller, input);
   }
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import type { Account as AccountRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
+import type { Account as AccountRow, JournalEntry as JournalEntryRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
 import type { AccountFacts } from "../../ledger/accountDirectory";
 import { canSee, seesActors } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
@@ -8,7 +8,7 @@ import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
 import { TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
-import { Account, Transaction, TransactionConnection } from "../types";
+import { Account, JournalEntry, Transaction, TransactionConnection } from "../types";
 
 @Resolver(() => Transaction)
 export class TransactionResolver {
@@ -118,5 +118,12 @@ export class TransactionResolver {
   @FieldResolver(() => Transaction, { nullable: true, description: "On a REVERSED posting, the REVERSAL posting that undid it; otherwise null." })
   reversedBy(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<TransactionRow | null> | null {
     return transaction.status === "REVERSED" ? ctx.loaders.reversalOf.load(transaction.id) : null;
+  }
+
+  @FieldResolver(() => JournalEntry, { description: "The balanced entry this posting is a line of." })
+  async journalEntry(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<JournalEntryRow> {
+    const entry = await ctx.loaders.journalEntry.load(transaction.journalEntryId);
+    if (!entry) throw new Error(`transaction ${transaction.id} has no journal entry`);
+    return entry;
   }
 }
