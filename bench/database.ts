@@ -78,8 +78,8 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
 /**
  * Accounts and their postings, written directly (an HTTP request per posting
  * would take minutes) but keeping the ledger's promises: each balance is the
- * sum of its postings, the version is their count, account_version runs 1..n
- * and balance_after is the running sum. Postings are a second apart, oldest
+ * sum of its postings, the version is their count, account_version runs 1..n,
+ * balance_after is the running sum, and each posting is a balanced entry. Postings are a second apart, oldest
  * first, so history pages are in a known order.
  */
 export async function seed(url: string): Promise<void> {
@@ -92,12 +92,18 @@ export async function seed(url: string): Promise<void> {
         CROSS JOIN LATERAL (SELECT CASE WHEN i <= $2::int THEN $5::int ELSE 1 END AS postings) p`,
       [SEED.accounts, SEED.historyAccounts, SEED.openingMinor.toString(), SEED.depositMinor.toString(), SEED.historyDepth],
     );
+    // Each deposit is a journal entry of its own, its settlement line the amount that came in.
     await client.query(
-      `INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor, created_at)
-       SELECT gen_random_uuid(), a.id, 'CREDIT', 'DEPOSIT',
-              CASE WHEN v = 1 THEN $1::bigint ELSE $2::bigint END, $1::bigint + (v - 1) * $2::bigint, v,
-              'bench-seed', now() - make_interval(secs => a.version - v + 1)
-         FROM accounts a CROSS JOIN LATERAL generate_series(1, a.version) v`,
+      `WITH lines AS (
+         SELECT gen_random_uuid() AS id, a.id AS account_id, CASE WHEN v = 1 THEN $1::bigint ELSE $2::bigint END AS amount,
+                $1::bigint + (v - 1) * $2::bigint AS balance_after, v, now() - make_interval(secs => a.version - v + 1) AS at
+           FROM accounts a CROSS JOIN LATERAL generate_series(1, a.version) v
+       ), entries AS (
+         INSERT INTO journal_entries (id, kind, currency, settlement, actor, created_at)
+         SELECT id, 'DEPOSIT', 'USD', amount, 'bench-seed', at FROM lines
+       )
+       INSERT INTO transactions (id, account_id, type, kind, amount, balance_after, account_version, actor, created_at, journal_entry_id)
+       SELECT id, account_id, 'CREDIT', 'DEPOSIT', amount, balance_after, v, 'bench-seed', at, id FROM lines`,
       [SEED.openingMinor.toString(), SEED.depositMinor.toString()],
     );
     await client.query("ANALYZE");

@@ -1,6 +1,14 @@
 import { parseArgs } from "node:util";
 
-export const SCENARIO_NAMES = ["debit-uniform", "debit-hot", "debit-hot-versioned", "transfer-uniform", "read-history"] as const;
+export const SCENARIO_NAMES = [
+  "debit-uniform",
+  "credit-uniform",
+  "debit-hot",
+  "debit-hot-versioned",
+  "transfer-uniform",
+  "journal-entry",
+  "read-history",
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Options {

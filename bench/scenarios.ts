@@ -3,7 +3,7 @@ import { accountVersion, SEED } from "./database";
 import { BENCH_FIELDS } from "./fields";
 import type { ScenarioName } from "./options";
 import type { PgbenchScripts } from "./statements";
-import { debitLoad, historyLoad, randomAccount, transferLoad, versionedDebitLoad, type Load } from "./workloads";
+import { creditLoad, debitLoad, historyLoad, journalEntryLoad, randomAccount, transferLoad, versionedDebitLoad, type Load } from "./workloads";
 
 /** What drives the server: the real operation (S), its canned twin (F), its naive peer (N). */
 export type Target = "solvent" | "canned" | "naive";
@@ -38,6 +38,14 @@ export function scenarios(databaseUrl: string): Scenario[] {
       targets: { ceiling: "C", naive: true },
     },
     {
+      name: "credit-uniform",
+      summary: `credits of 0.01 on a random one of ${SEED.accounts.toLocaleString("en")} accounts: every one adds a settlement line, which no two of them contend for`,
+      loads: { solvent: creditLoad("credit", uniform) },
+      // A credit is the debit's work (one line and its settlement line) in the other direction.
+      baselinesOf: "debit-uniform",
+      targets: { ceiling: "C" },
+    },
+    {
       name: "debit-hot",
       summary: "debits of 0.01 on one account, no expectedVersion",
       loads: {
@@ -70,6 +78,14 @@ export function scenarios(databaseUrl: string): Scenario[] {
       baselinesOf: "transfer-uniform",
       script: "transferUniform",
       targets: { ceiling: "C", naive: true },
+    },
+    {
+      name: "journal-entry",
+      summary: `a payment with a fee: one entry of three lines (DEBIT 0.03, CREDIT 0.02, CREDIT 0.01) among distinct random accounts of ${SEED.transferAccounts.toLocaleString("en")}`,
+      loads: { solvent: journalEntryLoad("postJournalEntry", SEED.transferAccounts) },
+      // No baseline of its own: shown against the transfer's (two lines), for scale.
+      baselinesOf: "transfer-uniform",
+      targets: {},
     },
     {
       name: "read-history",

@@ -38,7 +38,8 @@ async function captured<T>(url: string, work: (ledger: Ledger) => Promise<T>): P
   }
 }
 
-const writesPostings = (statement: Statement) => /INSERT INTO transactions/.test(statement.sql);
+/** The statement that writes an entry (post_entry, in the journal migration); the reads around it are the server's. */
+const writesPostings = (statement: Statement) => /post_entry\(/.test(statement.sql);
 
 /** Quoted as an untyped literal, as the driver sends an untyped parameter; a ":" escaped so pgbench sees no variable in it. */
 function literal(value: unknown): string {

@@ -27,17 +27,28 @@ const documents = {
   debit: (field: string) =>
     `mutation Debit($input: PostingInput!) { ${field}(input: $input) { __typename ` +
     `... on PostingSuccess { replayed account { ${ACCOUNT} } transaction { ${POSTING} } } ${FAILURES} } }`,
+  credit: (field: string) =>
+    `mutation Credit($input: PostingInput!) { ${field}(input: $input) { __typename ` +
+    `... on PostingSuccess { replayed account { ${ACCOUNT} } transaction { ${POSTING} } } ${FAILURES} } }`,
   transfer: (field: string) =>
     `mutation Transfer($input: TransferInput!) { ${field}(input: $input) { __typename ` +
     `... on TransferSuccess { transferId replayed from { ${ACCOUNT} } to { ${ACCOUNT} } debit { ${POSTING} } credit { ${POSTING} } } ${FAILURES} } }`,
+  postJournalEntry: (field: string) =>
+    `mutation Entry($input: PostJournalEntryInput!) { ${field}(input: $input) { __typename ` +
+    `... on PostJournalEntrySuccess { replayed journalEntry { id kind transactions { ${POSTING} account { ${ACCOUNT} } } } } ${FAILURES} } }`,
   history: (field: string) =>
     `query History($id: ID!) { ${field}(id: $id) { ${ACCOUNT} ` +
     `transactions(first: ${DEFAULT_PAGE_SIZE}) { edges { cursor node { ${POSTING} } } pageInfo { hasNextPage endCursor } } } }`,
 };
 
-type MutationKind = "debit" | "transfer";
+type MutationKind = "debit" | "credit" | "transfer" | "postJournalEntry";
 
-const SUCCESS: Record<MutationKind, string> = { debit: "PostingSuccess", transfer: "TransferSuccess" };
+const SUCCESS: Record<MutationKind, string> = {
+  debit: "PostingSuccess",
+  credit: "PostingSuccess",
+  transfer: "TransferSuccess",
+  postJournalEntry: "PostJournalEntrySuccess",
+};
 
 const members = new Map<MutationKind, Set<string>>();
 
@@ -115,11 +126,34 @@ function mutationLoad(kind: MutationKind, field: string, input: () => Record<str
 export const debitLoad = (field: string, account: () => number) =>
   mutationLoad("debit", field, () => ({ accountId: accountId(account()), amount: AMOUNT }));
 
+export const creditLoad = (field: string, account: () => number) =>
+  mutationLoad("credit", field, () => ({ accountId: accountId(account()), amount: AMOUNT }));
+
+/** `count` distinct accounts of 1..accounts, uniformly. */
+function distinctAccounts(count: number, accounts: number): number[] {
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(randomAccount(accounts));
+  return [...picked];
+}
+
+/** A payment with a fee among three distinct random accounts: payer DEBIT 0.03, payee CREDIT 0.02, fee collector CREDIT 0.01. */
+export function journalEntryLoad(field: string, accounts: number): Load {
+  return mutationLoad("postJournalEntry", field, () => {
+    const [payer, payee, collector] = distinctAccounts(3, accounts).map(accountId);
+    return {
+      lines: [
+        { accountId: payer, type: "DEBIT", amount: "0.03" },
+        { accountId: payee, type: "CREDIT", amount: "0.02" },
+        { accountId: collector, type: "CREDIT", amount: AMOUNT },
+      ],
+    };
+  });
+}
+
 export function transferLoad(field: string, accounts: number): Load {
   return mutationLoad("transfer", field, () => {
-    const from = randomAccount(accounts);
-    const other = randomAccount(accounts - 1);
-    return { fromAccountId: accountId(from), toAccountId: accountId(other >= from ? other + 1 : other), amount: AMOUNT };
+    const [from, to] = distinctAccounts(2, accounts).map(accountId);
+    return { fromAccountId: from, toAccountId: to, amount: AMOUNT };
   });
 }
 

@@ -288,7 +288,7 @@ export class InsufficientFunds extends UserError {
   @Field(() => MoneyScalar, { description: "The amount that did not fit, in the same currency." })
   requested!: string;
 
-  @Field(() => MoneyScalar, { description: "availableBalance when the check failed (`balance` stays the posted balance)." })
+  @Field(() => MoneyScalar, { description: "The account's availableBalance when the check failed (`balance` stays the posted balance)." })
   available!: string;
 }
 
@@ -447,6 +447,6 @@ export class CurrencyTotals {
   @Field(() => MoneyScalar, { description: "Money that entered the ledger through settlement minus money that left it." })
   netInflow!: string;
 
-  @Field(() => Boolean, { description: "accountBalances == netInflow." })
+  @Field(() => Boolean, { description: "True when accountBalances == netInflow: no money was created or lost in this currency." })
   balanced!: boolean;
 }

@@ -43,8 +43,8 @@ export class AccountResolver {
       });
       if (found !== undefined) return found;
     }
-    const account =
-      id != null ? await ctx.loaders.account.load(id) : await ctx.ledger.db.account.findUnique({ where: { accountNumber: accountNumber! } });
+    const accountId = id ?? (await ctx.ledger.directory.idOf(accountNumber!));
+    const account = accountId ? await ctx.loaders.account.load(accountId) : null;
     // Somebody else's account looks like no account at all.
     return account && canSee(ctx.caller, account.ownerId) ? account : null;
   }

@@ -18,7 +18,7 @@ async function eventsOf(ctx: Context, accountId: string): Promise<AsyncIterableI
 const postings = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>
   mapIterator(events, async (event) =>
     event.type === "solvent.transaction.posted"
-      ? ((await ctx.ledger.db.transaction.findUnique({ where: { id: event.data.transaction!.id } })) ?? undefined)
+      ? ((await ctx.loaders.transaction.load(event.data.transaction!.id)) ?? undefined)
       : undefined,
   );
 
