@@ -1,13 +1,12 @@
 import { Prisma } from "../db/generated/prisma/client";
 import type { JournalEntry, Transaction, TransactionType } from "../db/generated/prisma/client";
-import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import type { AccountDirectory } from "./accountDirectory";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import { fingerprint, runIdempotent } from "./idempotency";
-import type { Journal, Line } from "./journal";
+import { fingerprint } from "./idempotency";
+import type { Journal, Line, Written } from "./journal";
 import { annotationRules, annotations } from "./postings";
 import { only, type ResultOf } from "./results";
 import { pickJournalEntry, pickTransaction, selectJournalEntry, selectTransaction } from "./rows";
@@ -52,7 +51,6 @@ export const MAX_ENTRY_LINES = 50;
  */
 export class Entries {
   constructor(
-    private readonly db: Db,
     private readonly sql: Sql,
     private readonly journal: Journal,
     private readonly currencies: Currencies,
@@ -105,21 +103,12 @@ export class Entries {
         metadata: input.metadata ?? null,
       }),
     };
-    const success = (journalEntry: JournalEntry, replayed: boolean): PostJournalEntrySuccess => ({
+    const success = ({ entry }: Written, replayed: boolean): PostJournalEntrySuccess => ({
       outcome: "PostJournalEntrySuccess",
-      journalEntry,
+      journalEntry: entry,
       replayed,
     });
-    return runIdempotent(
-      this.db,
-      claim,
-      async () => {
-        const written = await this.journal.write(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim);
-        return written.outcome === "Written" ? success(written.entry, false) : written;
-      },
-      async (stored) => success((await this.journal.read(stored.journalEntryId!)).entry, true),
-      input.reference,
-    );
+    return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, success);
   }
 
   async entries(ids: readonly string[]): Promise<JournalEntry[]> {

@@ -29,14 +29,14 @@ export class Ledger {
   static async create(db: Db, sql: Sql): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
-    const journal = new Journal(sql, currencies);
+    const journal = new Journal(db, sql, currencies);
     return new Ledger(
       db,
       currencies,
       directory,
       new Accounts(db, sql, currencies, directory),
-      new Postings(db, journal, currencies, directory),
-      new Entries(db, sql, journal, currencies, directory),
+      new Postings(journal, currencies, directory),
+      new Entries(sql, journal, currencies, directory),
       new History(db, sql),
       new Reversals(db, sql, journal),
       new Lookups(sql),

@@ -1,10 +1,11 @@
 import { Prisma } from "../db/generated/prisma/client";
 import type { Account, JournalEntry, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
+import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail, type Failure } from "./failures";
-import type { IdempotencyClaim, StoredResult } from "./idempotency";
+import { runIdempotent, type IdempotencyClaim } from "./idempotency";
 import { MAX_BALANCE_MINOR } from "./money";
 import { pickAccount, pickJournalEntry, pickTransaction, selectAccount, selectJournalEntry, selectTransaction } from "./rows";
 
@@ -39,11 +40,6 @@ export interface Written {
   lines: Posted[];
 }
 
-/** Money that an entry moves in or out of the ledger, as net inflow: > 0 entered, < 0 left. */
-export function settlementOf(lines: Line[]): bigint {
-  return lines.reduce((sum, line) => sum + (line.type === "CREDIT" ? line.amount : -line.amount), 0n);
-}
-
 /**
  * The one write path of money. `write` is one statement (post_entry, in the
  * journal migration) that locks the entry's accounts in id order, applies
@@ -53,11 +49,35 @@ export function settlementOf(lines: Line[]): bigint {
  */
 export class Journal {
   constructor(
+    private readonly db: Db,
     private readonly sql: Sql,
     private readonly currencies: Currencies,
   ) {}
 
-  async write(caller: Caller, draft: Draft, claim: IdempotencyClaim, stored: StoredResult = {}): Promise<Written | Failure> {
+  /**
+   * Writes the entry once per idempotency key and answers with `answer`; a
+   * retry of a success is answered from the entry the first request wrote
+   * (replayed), whatever the accounts look like now.
+   */
+  post<S extends object>(
+    caller: Caller,
+    draft: Draft,
+    claim: IdempotencyClaim,
+    answer: (written: Written, replayed: boolean) => S | Promise<S>,
+  ) {
+    return runIdempotent(
+      this.db,
+      claim,
+      async () => {
+        const written = await this.write(caller, draft, claim);
+        return written.outcome === "Written" ? answer(written, false) : written;
+      },
+      async (prior) => answer(await this.read(prior.journalEntryId!), true),
+      draft.reference,
+    );
+  }
+
+  private async write(caller: Caller, draft: Draft, claim: IdempotencyClaim): Promise<Written | Failure> {
     const lines = draft.lines ?? [];
     const rows = await this.sql.query(Prisma.sql`
       SELECT r.refusal, r.line, r.amount, ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")},
@@ -66,7 +86,7 @@ export class Journal {
                         ${lines.map((l) => l.type)}::"TransactionType"[], ${lines.map((l) => l.amount)}::bigint[],
                         ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${draft.reference ?? null}, ${draft.description ?? null},
                         ${jsonParam(draft.metadata)}::jsonb, ${caller.subject}, ${draft.reverses ?? null}::uuid,
-                        ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, ${JSON.stringify(stored)}::jsonb) r`);
+                        ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, NULL) r`);
     const first = rows[0];
     if (first.refusal !== null) {
       const line = first.line === null ? undefined : lines[(first.line as number) - 1];
@@ -81,7 +101,7 @@ export class Journal {
   }
 
   /** An entry as it was written, its accounts as they are now (the answer to a replayed request). */
-  async read(entryId: string): Promise<Written> {
+  private async read(entryId: string): Promise<Written> {
     const rows = await this.sql.query(Prisma.sql`
       SELECT ${selectJournalEntry("e")}, ${selectTransaction("t")}, ${selectAccount("a")}
         FROM journal_entries e

@@ -1,10 +1,9 @@
 import type { Account, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
-import type { Db } from "../db/client";
 import type { AccountDirectory } from "./accountDirectory";
 import { canSee, type Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import { fingerprint, runIdempotent, type IdempotencyClaim } from "./idempotency";
+import { fingerprint, type IdempotencyClaim } from "./idempotency";
 import type { Journal, Written } from "./journal";
 import { only, type ResultOf } from "./results";
 import { LIMITS, Violations } from "./validation";
@@ -62,7 +61,6 @@ export type TransferResult = ResultOf<"transfer">;
  */
 export class Postings {
   constructor(
-    private readonly db: Db,
     private readonly journal: Journal,
     private readonly currencies: Currencies,
     private readonly directory: AccountDirectory,
@@ -97,16 +95,7 @@ export class Postings {
       metadata: input.metadata ?? null,
     });
     const lines = [{ accountId: input.accountId, type, amount, expectedVersion: input.expectedVersion }];
-    return runIdempotent(
-      this.db,
-      claim,
-      async () => {
-        const written = await this.journal.write(caller, { kind, lines, ...annotations(input) }, claim);
-        return written.outcome === "Written" ? postingSuccess(written, false) : written;
-      },
-      async (stored) => postingSuccess(await this.journal.read(stored.journalEntryId!), true),
-      input.reference,
-    );
+    return this.journal.post(caller, { kind, lines, ...annotations(input) }, claim, postingSuccess);
   }
 
   async transfer(caller: Caller, request: TransferInput): Promise<TransferResult> {
@@ -152,16 +141,7 @@ export class Postings {
       { accountId: input.fromAccountId, type: "DEBIT" as const, amount, expectedVersion: input.expectedFromVersion },
       { accountId: input.toAccountId, type: "CREDIT" as const, amount, expectedVersion: input.expectedToVersion },
     ];
-    return runIdempotent(
-      this.db,
-      claim,
-      async () => {
-        const written = await this.journal.write(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim);
-        return written.outcome === "Written" ? transferSuccess(written, false) : written;
-      },
-      async (stored) => transferSuccess(await this.journal.read(stored.journalEntryId!), true),
-      input.reference,
-    );
+    return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, transferSuccess);
   }
 
   private claim(caller: Caller, key: string, operation: string, input: unknown): IdempotencyClaim {

@@ -3,7 +3,7 @@ import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import { fail } from "./failures";
-import { fingerprint, runIdempotent } from "./idempotency";
+import { fingerprint } from "./idempotency";
 import type { Caller } from "./caller";
 import { jsonParam, type Journal, type Written } from "./journal";
 import { only, type ResultOf } from "./results";
@@ -70,16 +70,8 @@ export class Reversals {
       fingerprint: fingerprint(operation, { transactionId: input.transactionId, reason: input.reason ?? null }),
     };
     const draft = { kind: "REVERSAL" as const, reverses: input.transactionId, description: input.reason ?? "Reversal" };
-    const result = await runIdempotent(
-      this.db,
-      claim,
-      async () => {
-        const written = await this.journal.write(caller, draft, claim);
-        return written.outcome === "Written" ? this.success(written, input.transactionId, false) : written;
-      },
-      async (stored) => this.success(await this.journal.read(stored.journalEntryId!), input.transactionId, true),
-    );
-    return only(operation, result);
+    const answer = (written: Written, replayed: boolean) => this.success(written, input.transactionId, replayed);
+    return only(operation, await this.journal.post(caller, draft, claim, answer));
   }
 
   async update(input: UpdateTransactionInput): Promise<UpdateTransactionResult> {
