@@ -6,7 +6,7 @@ export function failureMessage(failure: UserErrorFieldsFragment, currency: strin
   const money = (amount: string) => formatMoney(amount, currency);
   switch (failure.__typename) {
     case "InsufficientFunds":
-      return `Insufficient funds: ${money(failure.balance)} available, ${money(failure.requested)} asked for. Nothing was posted.`;
+      return `Insufficient funds: ${money(failure.available)} available, ${money(failure.requested)} asked for. Nothing was posted.`;
     case "VersionConflict":
       return `The account changed since you filled this in: its balance is now ${money(failure.currentBalance)}. Nothing was posted.`;
     case "ValidationFailed":
@@ -17,6 +17,8 @@ export function failureMessage(failure: UserErrorFieldsFragment, currency: strin
       return `There is no account ${failure.accountId} (or it is not yours to see). Nothing was posted.`;
     case "BalanceLimitExceeded":
       return `That would take the account over the largest balance it may hold (${money(failure.limit)}). Nothing was posted.`;
+    case "EntryNotBalanced":
+      return `The lines debit ${money(failure.debits)} but credit ${money(failure.credits)}: they must be equal. Nothing was posted.`;
     case "CurrencyMismatch":
       return `Money cannot move between ${failure.fromCurrency} and ${failure.toCurrency} accounts. Nothing was posted.`;
     case "ReferenceTaken":
