@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { MiddlewareFn } from "type-graphql";
-import type { Account, JournalEntry, Transaction } from "../src/db/generated/prisma/client";
+import type { Account, Hold, JournalEntry, Transaction } from "../src/db/generated/prisma/client";
 import type { Context, Loaders } from "../src/graphql/context";
 import type { AccountFacts } from "../src/ledger/accountDirectory";
 import { DEFAULT_PAGE_SIZE, type HistoryRequest, type Page } from "../src/ledger/history";
@@ -25,6 +25,7 @@ export function cannedAccount(id: string, version = CANNED_VERSION): Account {
     status: "ACTIVE",
     currency: "USD",
     balance: 1_000_000_000_000n,
+    held: 0n,
     version,
     createdAt: AT,
     updatedAt: AT,
@@ -51,6 +52,7 @@ export function cannedPosting(account: Account, fields: Partial<Transaction> = {
     actor: "anonymous",
     createdAt: AT,
     journalEntryId: "01a20b71-897e-7748-a777-3cb8ee908296",
+    holdId: null,
     ...fields,
   };
 }
@@ -73,6 +75,8 @@ function cannedLoaders(): Loaders {
     transaction: new DataLoader<string, Transaction | null>(async (ids) => ids.map((id) => cannedPosting(HISTORY_ACCOUNT, { id }))),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => ids.map(() => null)),
     journalEntry: new DataLoader<string, JournalEntry | null>(async (ids) => ids.map(() => null)),
+    hold: new DataLoader<string, Hold | null>(async (ids) => ids.map(() => null)),
+    captures: new DataLoader<string, Transaction[]>(async (ids) => ids.map(() => [])),
     entryLines: new DataLoader<string, Transaction[]>(async (ids) => ids.map(() => [])),
     history: new DataLoader<{ accountId: string; request: HistoryRequest }, Page<Transaction>, string>(
       async (keys) => keys.map(() => HISTORY_PAGE),

@@ -88,7 +88,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
   started.add(close);
-  const ledger = await Ledger.create(db, sql);
+  const ledger = await Ledger.create(db, sql, config.holds);
   const metrics = createMetrics();
   const events = await startEvents(url, config.events, {
     currencies: ledger.currencies,
@@ -113,8 +113,18 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     ready: () => probe.ready(),
   });
   started.add(() => server.stop());
-  const purge = schedulePurge(db, config, log);
+  const purge = repeat(config.idempotencyPurgeIntervalSeconds * 1000, log, "purge", async () => {
+    const keys = await purgeExpiredKeys(db, config.idempotencyRetentionHours);
+    const events = await purgeDeliveredEvents(db, config.events.retentionHours);
+    if (keys + events > 0) log.info({ keys, events }, "expired idempotency keys and delivered events purged");
+  });
   started.add(() => purge.stop());
+  // Every process sweeps: accounts a sweep finds busy are skipped, never waited for.
+  const sweep = repeat(config.holds.sweepIntervalMs, log, "hold sweep", async () => {
+    const accounts = await ledger.holds.sweep();
+    if (accounts > 0) log.info({ accounts }, "expired holds released");
+  });
+  started.add(() => sweep.stop());
   return { url: server.url, db, ledger, events, stop: () => started.stopAll() };
 }
 
@@ -153,19 +163,14 @@ async function authentication(config: Config, embedded: boolean, log: Logger): P
   return { auth: { mode: "tokens", secret }, developmentToken: adminToken };
 }
 
-/** Purges expired idempotency keys and old delivered events now and then, one run at a time, off the request path. */
-function schedulePurge(db: Db, config: Config, log: Logger) {
+/** Runs `work` every `intervalMs`, one run at a time, off the request path; a failed run is logged and the next one tries again. */
+function repeat(intervalMs: number, log: Logger, what: string, work: () => Promise<void>) {
   let running: Promise<void> | undefined;
-  const purge = async () => {
-    const keys = await purgeExpiredKeys(db, config.idempotencyRetentionHours);
-    const events = await purgeDeliveredEvents(db, config.events.retentionHours);
-    if (keys + events > 0) log.info({ keys, events }, "expired idempotency keys and delivered events purged");
-  };
   const timer = setInterval(() => {
-    running ??= purge()
-      .catch((error: unknown) => log.error({ err: error }, "purge failed"))
+    running ??= work()
+      .catch((error: unknown) => log.error({ err: error }, `${what} failed`))
       .finally(() => (running = undefined));
-  }, config.idempotencyPurgeIntervalSeconds * 1000);
+  }, intervalMs);
   timer.unref();
   return {
     async stop() {

@@ -77,6 +77,16 @@ export interface Config {
   /** How often expired idempotency keys and delivered events are purged. */
   idempotencyPurgeIntervalSeconds: number;
   events: EventsConfig;
+  holds: HoldConfig;
+}
+
+export interface HoldConfig {
+  /** How long a hold lasts when authorizeHold gives no expiresAt. */
+  defaultExpirySeconds: number;
+  /** The latest expiresAt authorizeHold accepts, from now. */
+  maxExpirySeconds: number;
+  /** How often each process releases expired holds. */
+  sweepIntervalMs: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -241,5 +251,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyRetentionHours: integer(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 24, 24 * 365),
     idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),
     events: eventsConfig(env),
+    holds: holdConfig(env),
+  };
+}
+
+function holdConfig(env: NodeJS.ProcessEnv): HoldConfig {
+  const maxExpirySeconds = integer(env, "HOLD_MAX_EXPIRY_SECONDS", 30 * 86_400, 60, 3650 * 86_400);
+  return {
+    defaultExpirySeconds: integer(env, "HOLD_DEFAULT_EXPIRY_SECONDS", Math.min(7 * 86_400, maxExpirySeconds), 1, maxExpirySeconds),
+    maxExpirySeconds,
+    sweepIntervalMs: integer(env, "HOLD_SWEEP_INTERVAL_MS", 5000, 50, 5000),
   };
 }

@@ -7,7 +7,11 @@ export type EventType =
   | "solvent.account.closed"
   | "solvent.transaction.posted"
   | "solvent.transaction.reversed"
-  | "solvent.transaction.updated";
+  | "solvent.transaction.updated"
+  | "solvent.hold.authorized"
+  | "solvent.hold.captured"
+  | "solvent.hold.voided"
+  | "solvent.hold.expired";
 
 /**
  * A CloudEvents 1.0 event in its JSON form. `subject` is the account it is
@@ -31,10 +35,12 @@ export interface EventData {
   account?: Record<string, unknown>;
   transaction?: Record<string, unknown> & { id: string };
   previous?: Record<string, unknown>;
+  hold?: Record<string, unknown>;
 }
 
 /** Table rows as the outbox keeps them (outbox_account_row, outbox_transaction_row: money as text). */
-type AccountRow = Record<string, string | number | null> & { currency: string; balance: string };
+type AccountRow = Record<string, string | number | null> & { currency: string; balance: string; held: string };
+type HoldRow = Record<string, unknown> & { currency: string; amount: string; captured: string; released: string };
 type TransactionRow = Record<string, unknown> & { amount: string; balance_after: string; account_version: number; created_at: string };
 
 /** An event as the relay reads it: the outbox row, its account, and for a posting the posting. */
@@ -43,7 +49,7 @@ export interface EventRow {
   type: EventType;
   subject: string;
   account_version: number;
-  data: { account?: AccountRow; previous?: Record<string, unknown>; transaction?: TransactionRow } | null;
+  data: { account?: AccountRow; previous?: Record<string, unknown>; transaction?: TransactionRow; hold?: HoldRow } | null;
   created_at: Date;
   account_row: AccountRow;
   posted_row: TransactionRow | null;
@@ -66,6 +72,7 @@ function account(row: AccountRow, currencies: Currencies) {
     status: row.status,
     currency: row.currency,
     balance: currencies.format(BigInt(row.balance), row.currency),
+    heldBalance: currencies.format(BigInt(row.held ?? 0), row.currency),
     version: row.version,
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),
@@ -94,6 +101,26 @@ function transaction(row: TransactionRow, currency: string, currencies: Currenci
   };
 }
 
+function hold(row: HoldRow, currencies: Currencies) {
+  const money = (minor: string) => currencies.format(BigInt(minor), row.currency);
+  return {
+    id: row.id,
+    reference: row.reference,
+    accountId: row.account_id,
+    destinationAccountId: row.destination_id,
+    currency: row.currency,
+    amount: money(row.amount),
+    capturedAmount: money(row.captured),
+    remainingAmount: currencies.format(BigInt(row.amount) - BigInt(row.captured) - BigInt(row.released), row.currency),
+    status: row.status,
+    expiresAt: time(row.expires_at),
+    description: row.description,
+    metadata: row.metadata,
+    createdAt: time(row.created_at),
+    resolvedAt: time(row.resolved_at),
+  };
+}
+
 /**
  * A posting is read back from the ledger when its event goes out: it is as
  * posted (status POSTED), and its account is as the posting left it (the
@@ -112,7 +139,8 @@ function eventData(row: EventRow, currencies: Currencies): EventData {
       ),
     };
   }
-  const { account: changed, previous, transaction: annotated } = row.data ?? {};
+  const { account: changed, previous, transaction: annotated, hold: held } = row.data ?? {};
+  if (held) return { hold: hold(held, currencies), account: account(changed!, currencies) };
   if (changed) return { account: account(changed, currencies), ...(previous ? { previous } : {}) };
   return { transaction: transaction(annotated!, currency, currencies) };
 }

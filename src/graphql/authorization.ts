@@ -51,6 +51,15 @@ function privateSelections(tree: ResolveTree, path: string): string[] {
   );
 }
 
+/** A customer may see another's account (a hold's destination) only by its public fields: FORBIDDEN otherwise. */
+export function checkPublicAccountSelection(info: GraphQLResolveInfo) {
+  const tree = parseResolveInfo(info) as ResolveTree;
+  const asked = privateSelections(tree, tree.name);
+  if (asked.length) {
+    throw forbidden(`the account is not yours: select only ${[...PUBLIC_FIELDS.Account].join(", ")} of it (not ${asked.join(", ")})`);
+  }
+}
+
 /** A customer's transfer to an account it does not own may not ask for that account's private fields. */
 async function checkPayerSelection(context: Context, args: { input?: TransferInput }, info: GraphQLResolveInfo) {
   const targetId = args.input && (await transferTarget(context.ledger.directory, args.input));

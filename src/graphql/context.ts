@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import { stringify } from "safe-stable-stringify";
-import type { Account, JournalEntry, Transaction } from "../db/generated/prisma/client";
+import type { Account, Hold, JournalEntry, Transaction } from "../db/generated/prisma/client";
 import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { AccountFacts } from "../ledger/accountDirectory";
@@ -50,6 +50,12 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
     entryLines: new DataLoader<string, Transaction[]>(async (ids) => {
       const rows = await ledger.entries.lines(ids);
       return ids.map((id) => rows.filter((row) => row.journalEntryId === id));
+    }, { cache }),
+    hold: byId<Hold>((ids) => ledger.holds.find(ids), cache),
+    /** The postings that captured each hold, oldest first. */
+    captures: new DataLoader<string, Transaction[]>(async (ids) => {
+      const rows = await ledger.lookups.captures(ids);
+      return ids.map((id) => rows.filter((row) => row.holdId === id));
     }, { cache }),
     reversalOf: new DataLoader<string, Transaction | null>(async (ids) => {
       const rows = await lookups.reversalsOf(ids);

@@ -12,6 +12,11 @@ import {
   BalanceNotZero,
   CurrencyMismatch,
   EntryNotBalanced,
+  Hold,
+  HoldExpired,
+  HoldNotFound,
+  HoldNotPending,
+  AmountExceedsHold,
   IdempotencyKeyReused,
   JournalEntry,
   InsufficientFunds,
@@ -405,6 +410,112 @@ export const PostJournalEntryResult = union(
   "The entry posted, or why no money moved.",
 );
 
+// ---------------------------------------------------------------- holds
+
+@InputType({ description: "Money to reserve on one account." })
+export class AuthorizeHoldInput extends MovementInput {
+  @Field(() => ID, { description: "The account to reserve money on; it must be ACTIVE." })
+  accountId!: string;
+
+  @Field(() => MoneyScalar, { description: "Must be > 0 and at most the available balance, in the account's currency." })
+  amount!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "Captures credit this account (same currency); absent: captures leave the ledger through settlement.",
+  })
+  destinationAccountId?: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      "Absent: now + the server's default (HOLD_DEFAULT_EXPIRY_SECONDS, 7 days). Must be at least 1 s in the future and within the server's maximum (HOLD_MAX_EXPIRY_SECONDS, 30 days).",
+  })
+  expiresAt?: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "When given, the hold is made only if the account is still at this version." })
+  expectedVersion?: number | null;
+}
+
+@ObjectType({ description: "The hold was made or released (or, when replayed, had been by the first request with this key)." })
+export class HoldSuccess {
+  @Field(() => Hold, { description: "The hold after the change." })
+  hold!: unknown;
+
+  @Field(() => Account, { description: "The held account right after the change (its current state when replayed)." })
+  account!: unknown;
+
+  @Field(() => Boolean, { description: "True when this answer replays an earlier request with the same idempotency key: nothing new happened." })
+  replayed!: boolean;
+}
+
+export const AuthorizeHoldResult = union("AuthorizeHoldResult", "authorizeHold", "The hold made, or why no money was reserved.");
+
+@InputType({ description: "What to capture of a hold." })
+export class CaptureHoldInput {
+  @Field(() => ID, { description: "The hold." })
+  holdId!: string;
+
+  @Field(() => MoneyScalar, { nullable: true, description: "Absent: all of remainingAmount. Otherwise > 0 and <= remainingAmount." })
+  amount?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: true,
+    description: "true: the hold closes and the rest is released. false: the rest stays capturable (a capture of all that remains closes it anyway).",
+  })
+  final?: boolean | null;
+
+  @Field(() => String, {
+    description: "Required, 1 to 255 characters, scoped to the caller: each step of a hold has its own key. A retry with the same key and request replays the first answer.",
+  })
+  idempotencyKey!: string;
+
+  @Field(() => String, { nullable: true, description: "Recorded on the capture's debit posting; unique among the postings of the owner's accounts." })
+  reference?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Recorded on the capture's postings." })
+  description?: string | null;
+}
+
+@ObjectType({ description: "The money was captured: posted from the held account (or, when replayed, had been by the first request with this key)." })
+export class CaptureHoldSuccess {
+  @Field(() => Hold, { description: "The hold after the capture." })
+  hold!: unknown;
+
+  @Field(() => Transaction, { description: "The posting on the held account." })
+  debit!: unknown;
+
+  @Field(() => Transaction, { nullable: true, description: "The posting on the destination, when the hold has one." })
+  credit!: unknown;
+
+  @Field(() => JournalEntry, { description: "The capture's entry: a TRANSFER into the destination, or a WITHDRAWAL through settlement." })
+  journalEntry!: unknown;
+
+  @Field(() => Boolean, { description: "True when this answer replays an earlier request with the same idempotency key: nothing new was posted." })
+  replayed!: boolean;
+}
+
+export const CaptureHoldResult = union(
+  "CaptureHoldResult",
+  "captureHold",
+  "The capture posted, or why nothing was. A capture never fails for funds (they are reserved), only for the hold's or the accounts' state.",
+);
+
+@InputType({ description: "The hold to release." })
+export class VoidHoldInput {
+  @Field(() => ID, { description: "The hold." })
+  holdId!: string;
+
+  @Field(() => String, { description: "Required, 1 to 255 characters, scoped to the caller. A retry with the same key and request replays the first answer." })
+  idempotencyKey!: string;
+
+  @Field(() => String, { nullable: true, description: "Why, at most 1,000 characters. Part of the request (a retry must repeat it), not stored." })
+  reason?: string | null;
+}
+
+export const VoidHoldResult = union("VoidHoldResult", "voidHold", "Releasing money is always allowed, also on FROZEN or CLOSED accounts.");
+
 /** The class of each union member, by the name the ledger's results use. */
 const MEMBERS: Record<OutcomeName, ClassType> = {
   OpenAccountSuccess,
@@ -429,4 +540,10 @@ const MEMBERS: Record<OutcomeName, ClassType> = {
   EntryNotBalanced,
   TransactionNotFound,
   AlreadyReversed,
+  HoldSuccess,
+  CaptureHoldSuccess,
+  HoldNotFound,
+  HoldNotPending,
+  HoldExpired,
+  AmountExceedsHold,
 };

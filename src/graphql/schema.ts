@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { buildSchema, emitSchemaDefinitionFile, type ClassType, type NonEmptyArray } from "type-graphql";
 import { authChecker } from "./authorization";
 import { AccountResolver } from "./resolvers/account";
+import { HoldResolver } from "./resolvers/holds";
 import { JournalEntryResolver } from "./resolvers/journal";
 import { MutationResolver } from "./resolvers/mutation";
 import { SubscriptionResolver } from "./resolvers/subscription";
@@ -13,7 +14,7 @@ import { DateTimeScalar } from "./scalars";
  * contract (the benchmark's baselines). schema.graphql is emitted without them.
  */
 export async function createSchema(emitSchemaFile?: string, extraResolvers: readonly ClassType[] = []) {
-  const resolvers: NonEmptyArray<ClassType> = [AccountResolver, TransactionResolver, JournalEntryResolver, MutationResolver, SubscriptionResolver, ...extraResolvers];
+  const resolvers: NonEmptyArray<ClassType> = [AccountResolver, TransactionResolver, JournalEntryResolver, HoldResolver, MutationResolver, SubscriptionResolver, ...extraResolvers];
   const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

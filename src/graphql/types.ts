@@ -2,6 +2,7 @@ import { Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from "typ
 import {
   AccountStatus,
   AccountType,
+  HoldStatus,
   TransactionKind,
   TransactionStatus,
   TransactionType,
@@ -53,6 +54,17 @@ registerEnumType(TransactionStatus, {
   valuesConfig: {
     POSTED: { description: "Made and not reversed." },
     REVERSED: { description: "Undone by a REVERSAL posting (reversedBy); both stay in the history." },
+  },
+});
+
+registerEnumType(HoldStatus, {
+  name: "HoldStatus",
+  description: "PENDING, then exactly one of CAPTURED, VOIDED or EXPIRED; a terminal status never changes.",
+  valuesConfig: {
+    PENDING: { description: "Reserving remainingAmount; capturable until expiresAt." },
+    CAPTURED: { description: "Captured (the last capture was final, or took all that remained); any rest was released." },
+    VOIDED: { description: "Released by voidHold." },
+    EXPIRED: { description: "Released at expiresAt (by the next write on the account or the server's sweep)." },
   },
 });
 
@@ -449,4 +461,94 @@ export class CurrencyTotals {
 
   @Field(() => Boolean, { description: "True when accountBalances == netInflow: no money was created or lost in this currency." })
   balanced!: boolean;
+}
+
+@ObjectType({ description: "Money reserved on one account: still in `balance`, out of `availableBalance` until captured or released." })
+export class Hold {
+  @Field(() => ID, { description: "The hold's id." })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: "The client's reference, unique among the holds of one owner's accounts." })
+  reference!: string | null;
+
+  @Field(() => HoldStatus, { description: "PENDING, then exactly one of CAPTURED, VOIDED or EXPIRED." })
+  status!: HoldStatus;
+
+  @Field(() => Date, {
+    description:
+      "No capture from this instant on (database clock); the server then releases what remains. A hold past it counts as released for every funds check at once, and shows EXPIRED once released (within HOLD_SWEEP_INTERVAL_MS).",
+  })
+  expiresAt!: Date;
+
+  @Field(() => String, { nullable: true, description: "Free text given with the authorization." })
+  description!: string | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: "The client's JSON annotations, if any." })
+  metadata!: Record<string, unknown> | null;
+
+  @Field(() => Date, { description: "When the hold was authorized." })
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: "When the hold reached a terminal status." })
+  resolvedAt!: Date | null;
+}
+
+@ObjectType({ description: "One hold of a page." })
+export class HoldEdge {
+  @Field(() => String, { description: "Pass as `after` to read the holds after this one." })
+  cursor!: string;
+
+  @Field(() => Hold, { description: "The hold." })
+  node!: unknown;
+}
+
+@ObjectType({ description: "A page of an account's holds, newest first (Relay connection)." })
+export class HoldConnection {
+  @Field(() => [HoldEdge], { description: "The holds of this page." })
+  edges!: HoldEdge[];
+
+  @Field(() => PageInfo, { description: "Where this page sits." })
+  pageInfo!: PageInfo;
+}
+
+@ObjectType({ implements: UserError, description: "No such hold, or one on an account the caller may not see. Code HOLD_NOT_FOUND. Nothing changed." })
+export class HoldNotFound extends UserError {
+  @Field(() => ID, { description: "The hold id the request named." })
+  holdId!: string;
+}
+
+@ObjectType({
+  implements: UserError,
+  description: "The hold is already CAPTURED or VOIDED (an expired hold answers HoldExpired, released or not). Code HOLD_NOT_PENDING. Nothing changed.",
+})
+export class HoldNotPending extends UserError {
+  @Field(() => ID, { description: "The hold." })
+  holdId!: string;
+
+  @Field(() => HoldStatus, { description: "Its status." })
+  status!: HoldStatus;
+}
+
+@ObjectType({
+  implements: UserError,
+  description: "The hold's expiresAt has passed, whether or not its release has run yet. Code HOLD_EXPIRED. Nothing was captured.",
+})
+export class HoldExpired extends UserError {
+  @Field(() => ID, { description: "The hold." })
+  holdId!: string;
+
+  @Field(() => Date, { description: "When it expired." })
+  expiresAt!: Date;
+}
+
+@ObjectType({ implements: UserError, description: "The capture asks for more than the hold has left. Code AMOUNT_EXCEEDS_HOLD. Nothing was captured." })
+export class AmountExceedsHold extends UserError {
+  @Field(() => ID, { description: "The hold." })
+  holdId!: string;
+
+  @Field(() => MoneyScalar, { description: "The amount asked for." })
+  requested!: string;
+
+  @Field(() => MoneyScalar, { description: "What the hold has left." })
+  remaining!: string;
 }

@@ -7,7 +7,7 @@ import { generateAccountNumber } from "./accountNumber";
 import type { AccountDirectory } from "./accountDirectory";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import { findPrior, fingerprint, type StoredResult } from "./idempotency";
+import { claimOf, findPrior, type StoredResult } from "./idempotency";
 import type { Caller } from "./caller";
 import type { ResultOf } from "./results";
 import { pickAccount, pickTransaction, selectAccount, selectTransaction } from "./rows";
@@ -82,19 +82,14 @@ export class Accounts {
     if (!check.ok || deposit === undefined) return fail.validation(check.list);
 
     const customerName = input.customerName.trim();
-    const claim = {
-      scope: caller.subject,
-      key: input.idempotencyKey,
-      operation: "openAccount",
-      fingerprint: fingerprint("openAccount", {
-        ownerId: input.ownerId ?? null,
-        customerName,
-        type: input.type,
-        currency,
-        accountNumber: input.accountNumber ?? null,
-        initialDeposit: deposit.toString(),
-      }),
-    };
+    const claim = claimOf(caller, input.idempotencyKey, "openAccount", {
+      ownerId: input.ownerId ?? null,
+      customerName,
+      type: input.type,
+      currency,
+      accountNumber: input.accountNumber ?? null,
+      initialDeposit: deposit.toString(),
+    });
 
     for (let draw = 1; ; draw++) {
       const accountId = uuidv7();

@@ -5,8 +5,8 @@ import type { AccountDirectory } from "./accountDirectory";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import { fingerprint } from "./idempotency";
-import type { Journal, Line, Written } from "./journal";
+import { claimOf } from "./idempotency";
+import { posted, type Journal, type Line, type Written } from "./journal";
 import { annotationRules, annotations } from "./postings";
 import { only, type ResultOf } from "./results";
 import { pickJournalEntry, pickTransaction, selectJournalEntry, selectTransaction } from "./rows";
@@ -91,21 +91,15 @@ export class Entries {
     const [debits, credits] = [total("DEBIT"), total("CREDIT")];
     if (debits !== credits) return fail.entryNotBalanced(this.currencies.format(debits, currency), this.currencies.format(credits, currency));
 
-    const operation = "postJournalEntry";
-    const claim = {
-      scope: caller.subject,
-      key: input.idempotencyKey,
-      operation,
-      fingerprint: fingerprint(operation, {
-        lines: lines.map((l) => [l.accountId, l.type, l.amount.toString()]),
-        reference: input.reference ?? null,
-        description: input.description ?? null,
-        metadata: input.metadata ?? null,
-      }),
-    };
-    const success = ({ entry }: Written, replayed: boolean): PostJournalEntrySuccess => ({
+    const claim = claimOf(caller, input.idempotencyKey, "postJournalEntry", {
+      lines: lines.map((l) => [l.accountId, l.type, l.amount.toString()]),
+      reference: input.reference ?? null,
+      description: input.description ?? null,
+      metadata: input.metadata ?? null,
+    });
+    const success = (written: Written, replayed: boolean): PostJournalEntrySuccess => ({
       outcome: "PostJournalEntrySuccess",
-      journalEntry: entry,
+      journalEntry: posted(written).entry,
       replayed,
     });
     return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, success);
@@ -133,14 +127,14 @@ export class Entries {
    */
   async totals(): Promise<CurrencyTotals[]> {
     const rows = await this.sql.query(Prisma.sql`
-      SELECT a.currency, a.balances, COALESCE(e.inflow, 0) AS inflow
-        FROM (SELECT currency, sum(balance) AS balances FROM accounts GROUP BY currency) a
+      SELECT a.currency, a.balances, a.held, COALESCE(e.inflow, 0) AS inflow
+        FROM (SELECT currency, sum(balance) AS balances, sum(held) AS held FROM accounts GROUP BY currency) a
         LEFT JOIN (SELECT currency, sum(settlement) AS inflow FROM journal_entries GROUP BY currency) e USING (currency)
        ORDER BY a.currency`);
     return rows.map((row) => ({
       currency: row.currency as string,
       accountBalances: BigInt(row.balances as string),
-      heldBalance: 0n,
+      heldBalance: BigInt(row.held as string),
       netInflow: BigInt(row.inflow as string),
     }));
   }

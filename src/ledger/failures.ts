@@ -1,4 +1,4 @@
-import type { AccountStatus } from "../db/generated/prisma/client";
+import type { AccountStatus, HoldStatus } from "../db/generated/prisma/client";
 
 /*
  * Expected business failures. `outcome` is the name of the GraphQL union
@@ -102,6 +102,34 @@ export interface EntryNotBalanced {
   debits: string;
   credits: string;
 }
+export interface HoldNotFound {
+  outcome: "HoldNotFound";
+  code: "HOLD_NOT_FOUND";
+  message: string;
+  holdId: string;
+}
+export interface HoldNotPending {
+  outcome: "HoldNotPending";
+  code: "HOLD_NOT_PENDING";
+  message: string;
+  holdId: string;
+  status: HoldStatus;
+}
+export interface HoldExpired {
+  outcome: "HoldExpired";
+  code: "HOLD_EXPIRED";
+  message: string;
+  holdId: string;
+  expiresAt: Date;
+}
+export interface AmountExceedsHold {
+  outcome: "AmountExceedsHold";
+  code: "AMOUNT_EXCEEDS_HOLD";
+  message: string;
+  holdId: string;
+  requested: string;
+  remaining: string;
+}
 export interface AlreadyReversed {
   outcome: "AlreadyReversed";
   code: "ALREADY_REVERSED";
@@ -123,7 +151,11 @@ export type Failure =
   | CurrencyMismatch
   | EntryNotBalanced
   | TransactionNotFound
-  | AlreadyReversed;
+  | AlreadyReversed
+  | HoldNotFound
+  | HoldNotPending
+  | HoldExpired
+  | AmountExceedsHold;
 
 export const fail = {
   validation: (violations: FieldViolation[]): ValidationFailed => ({
@@ -220,5 +252,33 @@ export const fail = {
     code: "ALREADY_REVERSED",
     message: `transaction ${transactionId} is already reversed, or is itself a reversal`,
     transactionId,
+  }),
+  holdNotFound: (holdId: string): HoldNotFound => ({
+    outcome: "HoldNotFound",
+    code: "HOLD_NOT_FOUND",
+    message: `no hold ${holdId}`,
+    holdId,
+  }),
+  holdNotPending: (holdId: string, status: HoldStatus): HoldNotPending => ({
+    outcome: "HoldNotPending",
+    code: "HOLD_NOT_PENDING",
+    message: `hold ${holdId} is ${status}: nothing remains to capture or release`,
+    holdId,
+    status,
+  }),
+  holdExpired: (holdId: string, expiresAt: Date): HoldExpired => ({
+    outcome: "HoldExpired",
+    code: "HOLD_EXPIRED",
+    message: `hold ${holdId} expired at ${expiresAt.toISOString()}: what remained is released`,
+    holdId,
+    expiresAt,
+  }),
+  amountExceedsHold: (holdId: string, requested: string, remaining: string): AmountExceedsHold => ({
+    outcome: "AmountExceedsHold",
+    code: "AMOUNT_EXCEEDS_HOLD",
+    message: `hold ${holdId} has ${remaining} left, less than the ${requested} asked for`,
+    holdId,
+    requested,
+    remaining,
   }),
 };

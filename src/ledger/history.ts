@@ -1,5 +1,15 @@
 import { Prisma } from "../db/generated/prisma/client";
-import type { Account, AccountStatus, AccountType, Transaction, TransactionKind, TransactionStatus, TransactionType } from "../db/generated/prisma/client";
+import type {
+  Account,
+  AccountStatus,
+  AccountType,
+  Hold,
+  HoldStatus,
+  Transaction,
+  TransactionKind,
+  TransactionStatus,
+  TransactionType,
+} from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import { accountNulls, pickAccount, pickTransaction, selectAccount, selectTransaction, transactionNulls } from "./rows";
@@ -125,6 +135,22 @@ export class History {
     return toPage(rows, size, page.after);
   }
 
+  /** An account's holds newest first, of one status when given. */
+  async holds(accountId: string, page: PageRequest, status?: HoldStatus | null): Promise<Page<Hold>> {
+    const size = pageSize(page.first);
+    const after = page.after != null ? await this.holdPosition(page.after, accountId) : undefined;
+    const rows = await this.db.hold.findMany({
+      where: {
+        accountId,
+        status: status ?? undefined,
+        OR: after ? [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] : undefined,
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: size + 1,
+    });
+    return toPage(rows, size, page.after);
+  }
+
   /** The answer for an account that is not there (or not the caller's): no rows, once the request itself is well formed. */
   emptyPage<T extends { id: string }>(request: PageRequest): Page<T> {
     pageSize(request.first);
@@ -211,6 +237,13 @@ export class History {
   private async historyPosition(cursor: string, accountIds: readonly string[]): Promise<HistoryPosition> {
     const row = await this.db.transaction.findUnique({ where: { id: decodeCursor(cursor) }, select: { accountId: true, createdAt: true, accountVersion: true } });
     if (!row || accountIds.some((id) => id !== row.accountId)) throw notIssued();
+    return row;
+  }
+
+  /** The position of the hold a hold-list cursor names, which must be of the account paged. */
+  private async holdPosition(cursor: string, accountId: string): Promise<{ createdAt: Date; id: string }> {
+    const row = await this.db.hold.findUnique({ where: { id: decodeCursor(cursor) }, select: { id: true, createdAt: true, accountId: true } });
+    if (!row || row.accountId !== accountId) throw notIssued();
     return row;
   }
 

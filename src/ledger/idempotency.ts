@@ -3,6 +3,7 @@ import { stringify } from "safe-stable-stringify";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { deleteInBatches } from "../db/purge";
+import type { Caller } from "./caller";
 import { fail, type IdempotencyKeyReused, type ReferenceTaken } from "./failures";
 import { isRetryable, uniqueViolation } from "./sqlErrors";
 
@@ -10,6 +11,7 @@ import { isRetryable, uniqueViolation } from "./sqlErrors";
 export interface StoredResult {
   accountId?: string;
   journalEntryId?: string;
+  holdId?: string;
 }
 
 export interface IdempotencyClaim {
@@ -22,6 +24,11 @@ export interface IdempotencyClaim {
 /** SHA-256 of the operation and its normalized input; key order in metadata does not matter. */
 export function fingerprint(operation: string, input: unknown): string {
   return createHash("sha256").update(stringify([operation, input]) ?? "").digest("hex");
+}
+
+/** The claim a request makes on its key: keys are scoped to the caller. */
+export function claimOf(caller: Caller, key: string, operation: string, input: unknown): IdempotencyClaim {
+  return { scope: caller.subject, key, operation, fingerprint: fingerprint(operation, input) };
 }
 
 export type Prior = { kind: "replay"; result: StoredResult } | { kind: "reused" } | undefined;
@@ -72,7 +79,7 @@ export async function runIdempotent<S extends object, F extends object>(
     if (prior?.kind === "replay") return replay(prior.result);
     if (prior?.kind === "reused") return fail.idempotencyKeyReused(claim.key);
     if (outcome) return outcome;
-    if (collision === "transactions_reference_owner_id_key" && reference) return fail.referenceTaken(reference);
+    if (collision?.endsWith("_reference_owner_id_key") && reference) return fail.referenceTaken(reference);
     // The key's first request was still running: it has committed or rolled back by now, so ask again.
     if (collision !== "idempotency_keys_pkey" || attempt >= MAX_ATTEMPTS) throw new Error(`unexpected collision on ${collision}`);
   }

@@ -5,12 +5,16 @@ import { Accounts } from "./accounts";
 import { Currencies } from "./currencies";
 import { Entries } from "./entries";
 import { History } from "./history";
+import { Holds, type HoldLimits } from "./holds";
 import { Journal } from "./journal";
 import { Lookups } from "./lookups";
 import { Postings } from "./postings";
 import { Reversals } from "./reversals";
 
 export { canSee, ownerScope, ROLES, type Caller, type Role } from "./caller";
+
+/** A hold lasts 7 days unless told otherwise, 30 at most (the server's settings: HOLD_DEFAULT_EXPIRY_SECONDS, HOLD_MAX_EXPIRY_SECONDS). */
+const DEFAULT_HOLD_LIMITS: HoldLimits = { defaultExpirySeconds: 7 * 86_400, maxExpirySeconds: 30 * 86_400 };
 
 /** The ledger: every money rule of Solvent, with no GraphQL or HTTP in it. */
 export class Ledger {
@@ -21,12 +25,13 @@ export class Ledger {
     readonly accounts: Accounts,
     readonly postings: Postings,
     readonly entries: Entries,
+    readonly holds: Holds,
     readonly history: History,
     readonly reversals: Reversals,
     readonly lookups: Lookups,
   ) {}
 
-  static async create(db: Db, sql: Sql): Promise<Ledger> {
+  static async create(db: Db, sql: Sql, holdLimits: HoldLimits = DEFAULT_HOLD_LIMITS): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
     const journal = new Journal(db, sql, currencies);
@@ -37,6 +42,7 @@ export class Ledger {
       new Accounts(db, sql, currencies, directory),
       new Postings(journal, currencies, directory),
       new Entries(sql, journal, currencies, directory),
+      new Holds(db, sql, journal, currencies, directory, holdLimits),
       new History(db, sql),
       new Reversals(db, sql, journal),
       new Lookups(sql),

@@ -1,13 +1,22 @@
 import { Prisma } from "../db/generated/prisma/client";
-import type { Account, JournalEntry, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
+import type { Account, Hold, JournalEntry, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail, type Failure } from "./failures";
-import { runIdempotent, type IdempotencyClaim } from "./idempotency";
+import { runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { MAX_BALANCE_MINOR } from "./money";
-import { pickAccount, pickJournalEntry, pickTransaction, selectAccount, selectJournalEntry, selectTransaction } from "./rows";
+import {
+  pickAccount,
+  pickHold,
+  pickJournalEntry,
+  pickTransaction,
+  selectAccount,
+  selectHold,
+  selectJournalEntry,
+  selectTransaction,
+} from "./rows";
 
 /** One line of an entry on one account; the settlement line is what the lines add up to. */
 export interface Line {
@@ -16,16 +25,29 @@ export interface Line {
   amount: bigint;
   /** When given, the entry applies only if this account is still at this version. */
   expectedVersion?: number | null;
+  /** How much more (or, negative, less) the account's holds reserve after the line. */
+  held?: bigint;
 }
 
-/** What a write asks for: new lines, or the reversal of the entry a transaction belongs to (its lines turned around). */
+/** A step of a hold's life: post_entry derives the lines of a capture or a void from the hold itself. */
+export type HoldStep =
+  | { op: "AUTHORIZE"; holdId: string; destinationId: string | null; expiresAt: Date }
+  | { op: "CAPTURE"; holdId: string; amount: bigint | null; final: boolean }
+  | { op: "VOID"; holdId: string };
+
+/**
+ * What a write asks for: new lines (an authorization's line moves no money,
+ * it reserves), the reversal of the entry a transaction belongs to (its
+ * lines turned around), or a capture or void of a hold.
+ */
 export type Draft = {
-  kind: TransactionKind;
-  /** Recorded on the first line: a reference is unique per owner. */
+  kind?: TransactionKind;
+  /** Recorded on the first line (or the new hold): a reference is unique per owner. */
   reference?: string | null;
   description?: string | null;
   metadata?: Record<string, unknown> | null;
-} & ({ lines: Line[]; reverses?: undefined } | { lines?: undefined; reverses: string });
+  hold?: HoldStep;
+} & ({ lines: Line[]; reverses?: undefined } | { lines?: undefined; reverses?: string });
 
 /** A line as written, with its account right after the entry. */
 export interface Posted {
@@ -33,11 +55,24 @@ export interface Posted {
   account: Account;
 }
 
+/** A line as written: its transaction when it moved money. */
+export interface WrittenLine {
+  transaction: Transaction | null;
+  account: Account;
+}
+
 export interface Written {
   outcome: "Written";
-  entry: JournalEntry;
+  /** Null when no money moved (an authorization, a void). */
+  entry: JournalEntry | null;
   /** In the order of the draft's lines (for a reversal, of the original's lines by id). */
-  lines: Posted[];
+  lines: WrittenLine[];
+  hold: Hold | null;
+}
+
+/** The lines of an entry that moved money. */
+export function posted(written: Written): { entry: JournalEntry; lines: Posted[] } {
+  return { entry: written.entry!, lines: written.lines.filter((line): line is Posted => line.transaction !== null) };
 }
 
 /**
@@ -64,6 +99,7 @@ export class Journal {
     draft: Draft,
     claim: IdempotencyClaim,
     answer: (written: Written, replayed: boolean) => S | Promise<S>,
+    replay: (prior: StoredResult) => Promise<S> = async (prior) => answer(await this.read(prior.journalEntryId!), true),
   ) {
     return runIdempotent(
       this.db,
@@ -72,36 +108,48 @@ export class Journal {
         const written = await this.write(caller, draft, claim);
         return written.outcome === "Written" ? answer(written, false) : written;
       },
-      async (prior) => answer(await this.read(prior.journalEntryId!), true),
+      replay,
       draft.reference,
     );
   }
 
   private async write(caller: Caller, draft: Draft, claim: IdempotencyClaim): Promise<Written | Failure> {
     const lines = draft.lines ?? [];
+    const hold = draft.hold;
     const rows = await this.sql.query(Prisma.sql`
-      SELECT r.refusal, r.line, r.amount, ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")},
-             ${selectJournalEntry("(r.entry)")}
-        FROM post_entry(${draft.kind}::"TransactionKind", ${lines.map((l) => l.accountId)}::uuid[],
+      SELECT r.refusal, r.line, r.amount, r.available, ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")},
+             ${selectJournalEntry("(r.entry)")}, ${selectHold("(r.hold)")}
+        FROM post_entry(${draft.kind ?? null}::"TransactionKind", ${lines.map((l) => l.accountId)}::uuid[],
                         ${lines.map((l) => l.type)}::"TransactionType"[], ${lines.map((l) => l.amount)}::bigint[],
-                        ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${draft.reference ?? null}, ${draft.description ?? null},
-                        ${jsonParam(draft.metadata)}::jsonb, ${caller.subject}, ${draft.reverses ?? null}::uuid,
+                        ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${lines.map((l) => l.held ?? 0n)}::bigint[],
+                        ${draft.reference ?? null}, ${draft.description ?? null}, ${jsonParam(draft.metadata)}::jsonb,
+                        ${caller.subject}, ${draft.reverses ?? null}::uuid, ${hold?.holdId ?? null}::uuid, ${hold?.op ?? null},
+                        ${hold?.op === "CAPTURE" ? hold.amount : null}::bigint, ${hold?.op === "CAPTURE" ? hold.final : null}::boolean,
+                        ${hold?.op === "AUTHORIZE" ? hold.destinationId : null}::uuid,
+                        ${hold?.op === "AUTHORIZE" ? hold.expiresAt : null}::timestamptz,
                         ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, NULL) r`);
     const first = rows[0];
     if (first.refusal !== null) {
-      const line = first.line === null ? undefined : lines[(first.line as number) - 1];
-      const amount = first.amount === null ? 0n : BigInt(first.amount as string);
-      return this.refusal(first.refusal as string, first.a_id ? pickAccount(first) : null, amount, line, draft.reverses);
+      return this.refusal(first.refusal as string, {
+        account: first.a_id ? pickAccount(first) : null,
+        hold: first.h_id ? pickHold(first) : null,
+        amount: first.amount === null ? 0n : BigInt(first.amount as string),
+        available: first.available === null ? 0n : BigInt(first.available as string),
+        line: first.line === null ? undefined : lines[(first.line as number) - 1],
+        reverses: draft.reverses,
+        holdId: hold?.holdId,
+      });
     }
     return {
       outcome: "Written",
-      entry: pickJournalEntry(first),
-      lines: rows.map((row) => ({ account: pickAccount(row), transaction: pickTransaction(row) })),
+      entry: first.e_id ? pickJournalEntry(first) : null,
+      lines: rows.map((row) => ({ account: pickAccount(row), transaction: row.t_id ? pickTransaction(row) : null })),
+      hold: first.h_id ? pickHold(first) : null,
     };
   }
 
   /** An entry as it was written, its accounts as they are now (the answer to a replayed request). */
-  private async read(entryId: string): Promise<Written> {
+  async read(entryId: string): Promise<Written> {
     const rows = await this.sql.query(Prisma.sql`
       SELECT ${selectJournalEntry("e")}, ${selectTransaction("t")}, ${selectAccount("a")}
         FROM journal_entries e
@@ -114,12 +162,14 @@ export class Journal {
       outcome: "Written",
       entry: pickJournalEntry(rows[0]),
       lines: rows.map((row) => ({ account: pickAccount(row), transaction: pickTransaction(row) })),
+      hold: null,
     };
   }
 
   /** Why post_entry wrote nothing, as the API says it. */
-  private refusal(code: string, account: Account | null, amount: bigint, line: Line | undefined, reverses?: string): Failure {
-    const format = (minor: bigint) => this.currencies.format(minor, account!.currency);
+  private refusal(code: string, why: Refused): Failure {
+    const { account, hold, line } = why;
+    const format = (minor: bigint) => this.currencies.format(minor, (account ?? hold)!.currency);
     switch (code) {
       case "ACCOUNT_NOT_FOUND":
         return fail.accountNotFound(line!.accountId);
@@ -128,17 +178,37 @@ export class Journal {
       case "VERSION_CONFLICT":
         return fail.versionConflict(account!.id, line!.expectedVersion!, account!.version, format(account!.balance));
       case "INSUFFICIENT_FUNDS":
-        return fail.insufficientFunds(account!.id, format(account!.balance), format(amount));
+        return fail.insufficientFunds(account!.id, format(account!.balance), format(why.amount), format(why.available));
       case "BALANCE_LIMIT_EXCEEDED":
         return fail.balanceLimitExceeded(account!.id, format(MAX_BALANCE_MINOR));
       case "TRANSACTION_NOT_FOUND":
-        return fail.transactionNotFound(reverses!);
+        return fail.transactionNotFound(why.reverses!);
       case "ALREADY_REVERSED":
-        return fail.alreadyReversed(reverses!);
+        return fail.alreadyReversed(why.reverses!);
+      case "HOLD_NOT_FOUND":
+        return fail.holdNotFound(why.holdId!);
+      case "HOLD_NOT_PENDING":
+        return fail.holdNotPending(hold!.id, hold!.status);
+      case "HOLD_EXPIRED":
+        return fail.holdExpired(hold!.id, hold!.expiresAt);
+      case "AMOUNT_EXCEEDS_HOLD":
+        return fail.amountExceedsHold(hold!.id, format(why.amount), format(hold!.amount - hold!.captured - hold!.released));
       default:
         throw new Error(`post_entry refused with an unknown reason ${code}`);
     }
   }
+}
+
+/** What post_entry reports with a refusal. */
+interface Refused {
+  account: Account | null;
+  hold: Hold | null;
+  /** The refused line's amount (or what it would reserve), or the capture asked for. */
+  amount: bigint;
+  available: bigint;
+  line?: Line;
+  reverses?: string;
+  holdId?: string;
 }
 
 export function jsonParam(value: Record<string, unknown> | null | undefined): string | null {

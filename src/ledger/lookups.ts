@@ -43,4 +43,12 @@ export class Lookups {
     );
     return rows.map((row) => pickTransaction(row));
   }
+
+  /** The postings that captured these holds, oldest first. */
+  async captures(holdIds: readonly string[]): Promise<Transaction[]> {
+    const rows = await this.sql.query(
+      Prisma.sql`SELECT ${selectTransaction("t")} FROM transactions t WHERE t.hold_id = ANY(${holdIds}::uuid[]) ORDER BY t.id`,
+    );
+    return rows.map((row) => pickTransaction(row));
+  }
 }

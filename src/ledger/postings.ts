@@ -3,8 +3,8 @@ import type { AccountDirectory } from "./accountDirectory";
 import { canSee, type Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
-import { fingerprint, type IdempotencyClaim } from "./idempotency";
-import type { Journal, Written } from "./journal";
+import { claimOf } from "./idempotency";
+import { posted, type Journal, type Written } from "./journal";
 import { only, type ResultOf } from "./results";
 import { LIMITS, Violations } from "./validation";
 
@@ -87,7 +87,7 @@ export class Postings {
     if (!check.ok || amount === undefined) return fail.validation(check.list);
 
     const operation = type === "CREDIT" ? "credit" : "debit";
-    const claim = this.claim(caller, input.idempotencyKey, operation, {
+    const claim = claimOf(caller, input.idempotencyKey, operation, {
       accountId: input.accountId,
       amount: amount.toString(),
       reference: input.reference ?? null,
@@ -129,7 +129,7 @@ export class Postings {
     if (!check.ok || amount === undefined) return fail.validation(check.list);
     if (source.currency !== target.currency) return fail.currencyMismatch(source.currency, target.currency);
 
-    const claim = this.claim(caller, input.idempotencyKey, "transfer", {
+    const claim = claimOf(caller, input.idempotencyKey, "transfer", {
       fromAccountId: input.fromAccountId,
       toAccountId: input.toAccountId,
       amount: amount.toString(),
@@ -143,17 +143,15 @@ export class Postings {
     ];
     return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, transferSuccess);
   }
-
-  private claim(caller: Caller, key: string, operation: string, input: unknown): IdempotencyClaim {
-    return { scope: caller.subject, key, operation, fingerprint: fingerprint(operation, input) };
-  }
 }
 
-function postingSuccess({ lines: [line] }: Written, replayed: boolean): PostingSuccess {
+function postingSuccess(written: Written, replayed: boolean): PostingSuccess {
+  const [line] = posted(written).lines;
   return { outcome: "PostingSuccess", transaction: line.transaction, account: line.account, replayed };
 }
 
-function transferSuccess({ entry, lines }: Written, replayed: boolean): TransferSuccess {
+function transferSuccess(written: Written, replayed: boolean): TransferSuccess {
+  const { entry, lines } = posted(written);
   const debit = lines.find((line) => line.transaction.type === "DEBIT")!;
   const credit = lines.find((line) => line.transaction.type === "CREDIT")!;
   return {

@@ -1,6 +1,7 @@
 import type { AccountChanged, OpenAccountSuccess } from "./accounts";
 import type { Failure } from "./failures";
 import type { PostJournalEntrySuccess } from "./entries";
+import type { CaptureHoldSuccess, HoldSuccess } from "./holds";
 import type { PostingSuccess, TransferSuccess } from "./postings";
 import type { ReverseTransactionSuccess, UpdateTransactionSuccess } from "./reversals";
 
@@ -13,7 +14,9 @@ type Outcome =
   | TransferSuccess
   | ReverseTransactionSuccess
   | UpdateTransactionSuccess
-  | PostJournalEntrySuccess;
+  | PostJournalEntrySuccess
+  | HoldSuccess
+  | CaptureHoldSuccess;
 
 /**
  * Each operation's possible answers, by union member name. The ledger's
@@ -80,6 +83,30 @@ export const RESULTS = {
     "IdempotencyKeyReused",
     "ReferenceTaken",
   ],
+  authorizeHold: [
+    "HoldSuccess",
+    "ValidationFailed",
+    "VersionConflict",
+    "InsufficientFunds",
+    "AccountNotFound",
+    "AccountNotActive",
+    "CurrencyMismatch",
+    "IdempotencyKeyReused",
+    "ReferenceTaken",
+  ],
+  captureHold: [
+    "CaptureHoldSuccess",
+    "ValidationFailed",
+    "HoldNotFound",
+    "HoldNotPending",
+    "HoldExpired",
+    "AmountExceedsHold",
+    "AccountNotActive",
+    "BalanceLimitExceeded",
+    "IdempotencyKeyReused",
+    "ReferenceTaken",
+  ],
+  voidHold: ["HoldSuccess", "HoldNotFound", "HoldNotPending", "HoldExpired", "IdempotencyKeyReused", "ValidationFailed"],
 } as const satisfies Record<string, ReadonlyArray<Outcome["outcome"]>>;
 
 export type Operation = keyof typeof RESULTS;

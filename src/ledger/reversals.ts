@@ -3,9 +3,9 @@ import type { Account, Transaction } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
 import type { Sql } from "../db/sql";
 import { fail } from "./failures";
-import { fingerprint } from "./idempotency";
+import { claimOf } from "./idempotency";
 import type { Caller } from "./caller";
-import { jsonParam, type Journal, type Written } from "./journal";
+import { jsonParam, posted, type Journal, type Written } from "./journal";
 import { only, type ResultOf } from "./results";
 import { pickTransaction, selectTransaction } from "./rows";
 import { isUuid, LIMITS, Violations } from "./validation";
@@ -63,12 +63,7 @@ export class Reversals {
     if (!isUuid(input.transactionId)) return fail.transactionNotFound(input.transactionId);
 
     const operation = "reverseTransaction";
-    const claim = {
-      scope: caller.subject,
-      key: input.idempotencyKey,
-      operation,
-      fingerprint: fingerprint(operation, { transactionId: input.transactionId, reason: input.reason ?? null }),
-    };
+    const claim = claimOf(caller, input.idempotencyKey, operation, { transactionId: input.transactionId, reason: input.reason ?? null });
     const draft = { kind: "REVERSAL" as const, reverses: input.transactionId, description: input.reason ?? "Reversal" };
     const answer = (written: Written, replayed: boolean) => this.success(written, input.transactionId, replayed);
     return only(operation, await this.journal.post(caller, draft, claim, answer));
@@ -95,7 +90,8 @@ export class Reversals {
   }
 
   /** The answer names the lines on the account of the transaction asked for. */
-  private async success({ lines }: Written, originalId: string, replayed: boolean): Promise<ReverseTransactionSuccess> {
+  private async success(written: Written, originalId: string, replayed: boolean): Promise<ReverseTransactionSuccess> {
+    const { lines } = posted(written);
     const { transaction: reversal, account } = lines.find((line) => line.transaction.reversalOfId === originalId)!;
     const original = await this.db.transaction.findUniqueOrThrow({ where: { id: originalId } });
     return { outcome: "ReverseTransactionSuccess", original, reversal, account, replayed };

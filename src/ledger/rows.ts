@@ -1,11 +1,11 @@
 import { Prisma } from "../db/generated/prisma/client";
-import type { Account, JournalEntry, Transaction } from "../db/generated/prisma/client";
+import type { Account, Hold, JournalEntry, Transaction } from "../db/generated/prisma/client";
 
 /*
  * Column lists for the hand-written statements on the posting path, aliased
  * to the Prisma model's field names so raw rows and Prisma rows are the same
- * objects. A prefix lets one result row carry an account, a transaction and
- * a journal entry.
+ * objects. A prefix lets one result row carry an account, a transaction, a
+ * journal entry and a hold.
  */
 
 const accountColumns: Record<keyof Account, string> = {
@@ -17,6 +17,7 @@ const accountColumns: Record<keyof Account, string> = {
   status: "status",
   currency: "currency",
   balance: "balance",
+  held: "held",
   version: "version",
   createdAt: "created_at",
   updatedAt: "updated_at",
@@ -41,6 +42,26 @@ const transactionColumns: Record<keyof Transaction, string> = {
   actor: "actor",
   createdAt: "created_at",
   journalEntryId: "journal_entry_id",
+  holdId: "hold_id",
+};
+
+const holdColumns: Record<keyof Hold, string> = {
+  id: "id",
+  reference: "reference",
+  ownerId: "owner_id",
+  accountId: "account_id",
+  destinationId: "destination_id",
+  currency: "currency",
+  amount: "amount",
+  captured: "captured",
+  released: "released",
+  status: "status",
+  expiresAt: "expires_at",
+  description: "description",
+  metadata: "metadata",
+  actor: "actor",
+  createdAt: "created_at",
+  resolvedAt: "resolved_at",
 };
 
 const journalEntryColumns: Record<keyof JournalEntry, string> = {
@@ -54,7 +75,7 @@ const journalEntryColumns: Record<keyof JournalEntry, string> = {
 };
 
 /** Money columns: node-postgres hands int8 over as a string, the models hold a bigint. */
-const MONEY = new Set(["balance", "amount", "balanceAfter", "settlement"]);
+const MONEY = new Set(["balance", "held", "amount", "balanceAfter", "settlement", "captured", "released"]);
 
 /**
  * A model's column lists and row reader, built once: the history read runs
@@ -90,6 +111,7 @@ function model<T>(columns: Record<string, string>, prefix: string) {
 const account = model<Account>(accountColumns, "a_");
 const transaction = model<Transaction>(transactionColumns, "t_");
 const journalEntry = model<JournalEntry>(journalEntryColumns, "e_");
+const hold = model<Hold>(holdColumns, "h_");
 
 export const selectAccount = account.select;
 export const selectTransaction = transaction.select;
@@ -99,3 +121,5 @@ export const pickAccount = account.pick;
 export const pickTransaction = transaction.pick;
 export const selectJournalEntry = journalEntry.select;
 export const pickJournalEntry = journalEntry.pick;
+export const selectHold = hold.select;
+export const pickHold = hold.pick;

@@ -8,7 +8,10 @@ import type pg from "pg";
  * - no balance is negative;
  * - every journal entry balances: its lines add up to its settlement line, in its currency,
  *   and it has at least two lines counting the settlement line;
- * - per currency, the balances of all accounts equal the net inflow through settlement.
+ * - per currency, the balances of all accounts equal the net inflow through settlement;
+ * - what an account holds back is the sum of what its PENDING holds have left, and never more
+ *   than its balance; a hold never captures and releases more than its amount, is settled in
+ *   full once it is no longer PENDING, and no capture was posted at or after its expiresAt.
  * Returns the list of broken rules (empty when the ledger is sound).
  */
 export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
@@ -63,6 +66,25 @@ export async function ledgerViolations(sql: pg.Pool): Promise<string[]> {
      WHERE COALESCE(a.balances, 0) <> COALESCE(e.inflow, 0)`);
   for (const row of totals.rows) {
     broken.push(`${row.currency}: accounts hold ${row.balances} but the net inflow through settlement is ${row.inflow}`);
+  }
+  const held = await sql.query(`
+    SELECT a.id, a.held, a.balance, COALESCE(h.remaining, 0) AS remaining
+      FROM accounts a
+      LEFT JOIN (SELECT account_id, sum(amount - captured - released) AS remaining FROM holds WHERE status = 'PENDING' GROUP BY account_id) h
+        ON h.account_id = a.id
+     WHERE a.held <> COALESCE(h.remaining, 0) OR a.held > a.balance`);
+  for (const row of held.rows) broken.push(`account ${row.id}: holds back ${row.held} of ${row.balance}, its PENDING holds have ${row.remaining} left`);
+
+  const holds = await sql.query(`
+    SELECT h.id, h.status, h.amount, h.captured, h.released,
+           (SELECT COALESCE(sum(t.amount), 0) FROM transactions t WHERE t.hold_id = h.id AND t.account_id = h.account_id) AS posted,
+           (SELECT count(*) FROM transactions t WHERE t.hold_id = h.id AND t.created_at >= h.expires_at) AS late
+      FROM holds h`);
+  for (const row of holds.rows) {
+    const [amount, captured, released, posted] = [row.amount, row.captured, row.released, row.posted].map(BigInt);
+    if (captured + released > amount || (row.status !== "PENDING" && captured + released !== amount) || posted !== captured || Number(row.late) > 0) {
+      broken.push(`hold ${row.id} (${row.status}): amount ${amount}, captured ${captured} (posted ${posted}), released ${released}, ${row.late} captures at or after expiry`);
+    }
   }
   return broken;
 }

@@ -20,6 +20,26 @@ export function useCloseAccountMutation(options?: useMutation.Options<Operations
   return useMutation(Operations.CloseAccountDocument, options);
 }
 
+export function useAuthorizeHoldMutation(options?: useMutation.Options<Operations.AuthorizeHoldMutation, Operations.AuthorizeHoldMutationVariables>) {
+  return useMutation(Operations.AuthorizeHoldDocument, options);
+}
+
+export function useCaptureHoldMutation(options?: useMutation.Options<Operations.CaptureHoldMutation, Operations.CaptureHoldMutationVariables>) {
+  return useMutation(Operations.CaptureHoldDocument, options);
+}
+
+export function useVoidHoldMutation(options?: useMutation.Options<Operations.VoidHoldMutation, Operations.VoidHoldMutationVariables>) {
+  return useMutation(Operations.VoidHoldDocument, options);
+}
+
+export function useAccountHoldsQuery(options: useQuery.Options<Operations.AccountHoldsQuery, Operations.AccountHoldsQueryVariables>) {
+  return useQuery(Operations.AccountHoldsDocument, options);
+}
+
+export function useHoldByIdQuery(options: useQuery.Options<Operations.HoldByIdQuery, Operations.HoldByIdQueryVariables>) {
+  return useQuery(Operations.HoldByIdDocument, options);
+}
+
 export function useCreditMutation(options?: useMutation.Options<Operations.CreditMutation, Operations.CreditMutationVariables>) {
   return useMutation(Operations.CreditDocument, options);
 }

@@ -6,6 +6,29 @@
       }
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "AuthorizeHoldResult": [
+      "AccountNotActive",
+      "AccountNotFound",
+      "CurrencyMismatch",
+      "HoldSuccess",
+      "IdempotencyKeyReused",
+      "InsufficientFunds",
+      "ReferenceTaken",
+      "ValidationFailed",
+      "VersionConflict"
+    ],
+    "CaptureHoldResult": [
+      "AccountNotActive",
+      "AmountExceedsHold",
+      "BalanceLimitExceeded",
+      "CaptureHoldSuccess",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldNotPending",
+      "IdempotencyKeyReused",
+      "ReferenceTaken",
+      "ValidationFailed"
+    ],
     "CloseAccountResult": [
       "AccountNotActive",
       "AccountNotFound",
@@ -91,16 +114,28 @@
       "AccountNotFound",
       "AccountNumberTaken",
       "AlreadyReversed",
+      "AmountExceedsHold",
       "BalanceLimitExceeded",
       "BalanceNotZero",
       "CurrencyMismatch",
       "EntryNotBalanced",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldNotPending",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "ReferenceTaken",
       "TransactionNotFound",
       "ValidationFailed",
       "VersionConflict"
+    ],
+    "VoidHoldResult": [
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldNotPending",
+      "HoldSuccess",
+      "IdempotencyKeyReused",
+      "ValidationFailed"
     ]
   }
 };

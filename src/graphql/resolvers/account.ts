@@ -10,13 +10,14 @@ import {
 } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow } from "../../db/generated/prisma/client";
+import { HoldStatus } from "../../db/generated/prisma/enums";
 import { canSee, ownerScope } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequestError, type HistoryRequest } from "../../ledger/history";
 import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
 import { AccountFilter, TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
-import { Account, AccountConnection, TransactionConnection } from "../types";
+import { Account, AccountConnection, HoldConnection, TransactionConnection } from "../types";
 
 @Resolver(() => Account)
 export class AccountResolver {
@@ -84,6 +85,31 @@ export class AccountResolver {
   })
   balance(@Root() account: AccountRow, @Ctx() ctx: Context): string {
     return ctx.ledger.currencies.format(account.balance, account.currency);
+  }
+
+  @FieldResolver(() => MoneyScalar, {
+    description: "Sum of remainingAmount over the account's PENDING holds (expired ones included until they are released, within seconds).",
+  })
+  heldBalance(@Root() account: AccountRow, @Ctx() ctx: Context): string {
+    return ctx.ledger.currencies.format(account.held, account.currency);
+  }
+
+  @FieldResolver(() => MoneyScalar, {
+    description: "The balance less heldBalance: what debits, transfers and new holds may use. Never below zero.",
+  })
+  availableBalance(@Root() account: AccountRow, @Ctx() ctx: Context): string {
+    return ctx.ledger.currencies.format(account.balance - account.held, account.currency);
+  }
+
+  @FieldResolver(() => HoldConnection, { description: "The account's holds, newest first, a page at a time." })
+  async holds(
+    @Root() account: AccountRow,
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: `Holds per page, 1 to ${MAX_PAGE_SIZE}.` }) first: number,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page of this list." }) after?: string,
+    @Arg("status", () => HoldStatus, { nullable: true, description: "Only the holds of this status." }) status?: HoldStatus,
+  ) {
+    return toConnection(await ctx.ledger.history.holds(account.id, { first, after }, status));
   }
 
   @FieldResolver(() => TransactionConnection, {

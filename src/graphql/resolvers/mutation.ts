@@ -7,7 +7,13 @@ import {
   CreditResult,
   DebitResult,
   OpenAccountInput,
+  AuthorizeHoldInput,
+  AuthorizeHoldResult,
+  CaptureHoldInput,
+  CaptureHoldResult,
   OpenAccountResult,
+  VoidHoldInput,
+  VoidHoldResult,
   PostingInput,
   PostJournalEntryInput,
   PostJournalEntryResult,
@@ -137,5 +143,37 @@ export class MutationResolver {
     @Arg("input", () => PostJournalEntryInput, { description: "The lines, the idempotency key and the annotations." }) input: PostJournalEntryInput,
   ) {
     return ctx.ledger.entries.post(ctx.caller, input);
+  }
+
+  @Authorized<Rule>("admin", "teller")
+  @Mutation(() => AuthorizeHoldResult, {
+    description:
+      "Reserves money on an account: it stays in balance and leaves availableBalance at once (the funds check is on the available balance). Tellers and admins. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
+  })
+  authorizeHold(
+    @Ctx() ctx: Context,
+    @Arg("input", () => AuthorizeHoldInput, { description: "The account, the amount, where captures go and until when." }) input: AuthorizeHoldInput,
+  ) {
+    return ctx.ledger.holds.authorize(ctx.caller, input);
+  }
+
+  @Authorized<Rule>("admin", "teller")
+  @Mutation(() => CaptureHoldResult, {
+    description:
+      "Posts money a hold reserved: to its destination (kind TRANSFER) or out through settlement (kind WITHDRAWAL). Never fails for funds, only for state: at or after expiresAt it is HoldExpired. Tellers and admins. Idempotent per key.",
+  })
+  captureHold(
+    @Ctx() ctx: Context,
+    @Arg("input", () => CaptureHoldInput, { description: "The hold, how much, and whether it is the last capture." }) input: CaptureHoldInput,
+  ) {
+    return ctx.ledger.holds.capture(ctx.caller, input);
+  }
+
+  @Authorized<Rule>("admin", "teller")
+  @Mutation(() => VoidHoldResult, {
+    description: "Releases what a hold has left; allowed on FROZEN and CLOSED accounts too. Tellers and admins. Idempotent per key.",
+  })
+  voidHold(@Ctx() ctx: Context, @Arg("input", () => VoidHoldInput, { description: "The hold and the idempotency key." }) input: VoidHoldInput) {
+    return ctx.ledger.holds.void(ctx.caller, input);
   }
 }

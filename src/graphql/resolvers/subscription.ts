@@ -24,14 +24,21 @@ const postings = (ctx: Context, events: AsyncIterableIterator<CloudEvent>) =>
 
 /** The account as the event left it (not as it is by the time the event is read). */
 function accountAfter(event: CloudEvent, currencies: Currencies): AccountRow | undefined {
-  const account = event.data.account as (Omit<AccountRow, "balance" | "createdAt" | "updatedAt" | "closedAt"> & Record<string, string | null>) | undefined;
+  const account = event.data.account as
+    | (Omit<AccountRow, "balance" | "held" | "createdAt" | "updatedAt" | "closedAt"> & Record<string, string | null>)
+    | undefined;
   if (!account) return undefined;
-  const balance = currencies.toMinor(account.balance!, account.currency);
-  if (!balance.ok) throw new Error(`event ${event.id} carries a balance the ledger cannot read: ${account.balance}`);
+  const minor = (amount: string | null) => {
+    const parsed = currencies.toMinor(amount!, account.currency);
+    if (!parsed.ok) throw new Error(`event ${event.id} carries an amount the ledger cannot read: ${amount}`);
+    return parsed.minor;
+  };
   const time = (value: string | null) => (value === null ? null : new Date(value));
+  const { heldBalance, ...fields } = account;
   return {
-    ...account,
-    balance: balance.minor,
+    ...fields,
+    balance: minor(account.balance),
+    held: minor(heldBalance),
     createdAt: time(account.createdAt)!,
     updatedAt: time(account.updatedAt)!,
     closedAt: time(account.closedAt),

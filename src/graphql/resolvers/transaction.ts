@@ -1,6 +1,11 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import type { Account as AccountRow, JournalEntry as JournalEntryRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
+import type {
+  Account as AccountRow,
+  Hold as HoldRow,
+  JournalEntry as JournalEntryRow,
+  Transaction as TransactionRow,
+} from "../../db/generated/prisma/client";
 import type { AccountFacts } from "../../ledger/accountDirectory";
 import { canSee, seesActors } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
@@ -8,7 +13,7 @@ import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
 import { TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
-import { Account, JournalEntry, Transaction, TransactionConnection } from "../types";
+import { Account, Hold, JournalEntry, Transaction, TransactionConnection } from "../types";
 
 @Resolver(() => Transaction)
 export class TransactionResolver {
@@ -125,5 +130,10 @@ export class TransactionResolver {
     const entry = await ctx.loaders.journalEntry.load(transaction.journalEntryId);
     if (!entry) throw new Error(`transaction ${transaction.id} has no journal entry`);
     return entry;
+  }
+
+  @FieldResolver(() => Hold, { nullable: true, description: "The hold this posting captured, if any." })
+  hold(@Root() transaction: TransactionRow, @Ctx() ctx: Context): Promise<HoldRow | null> | null {
+    return transaction.holdId ? ctx.loaders.hold.load(transaction.holdId) : null;
   }
 }
