@@ -260,6 +260,6 @@ function holdConfig(env: NodeJS.ProcessEnv): HoldConfig {
   return {
     defaultExpirySeconds: integer(env, "HOLD_DEFAULT_EXPIRY_SECONDS", Math.min(7 * 86_400, maxExpirySeconds), 1, maxExpirySeconds),
     maxExpirySeconds,
-    sweepIntervalMs: integer(env, "HOLD_SWEEP_INTERVAL_MS", 5000, 50, 5000),
+    sweepIntervalMs: integer(env, "HOLD_SWEEP_INTERVAL_MS", 5000, 50, 3_600_000),
   };
 }

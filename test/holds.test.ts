@@ -13,9 +13,11 @@ import {
   type AuthorizeHoldInput,
   type CaptureHoldInput,
 } from "./generated/graphql";
+import { expireHold } from "./support/clock";
 import { openAccount } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
 import { databaseDigest, ledgerViolations } from "./support/ledgerInvariant";
+import { scratchDatabase } from "./support/scratchDatabase";
 
 /*
  * Holds: reserved on the available balance at once, captured (posted) or
@@ -46,19 +48,6 @@ async function held(accountId: string, amount: string, extra: Partial<AuthorizeH
   const result = await authorize({ accountId, amount, ...extra });
   if (result.__typename !== "HoldSuccess") throw new Error(JSON.stringify(result));
   return result;
-}
-
-/** Lets a hold's expiry pass without waiting: moves expires_at (and created_at, to keep expiresAt after it) into the past. */
-async function expire(holdId: string) {
-  await server.sql.query("ALTER TABLE holds DISABLE TRIGGER holds_append_only");
-  try {
-    await server.sql.query(
-      `UPDATE holds SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1`,
-      [holdId],
-    );
-  } finally {
-    await server.sql.query("ALTER TABLE holds ENABLE TRIGGER holds_append_only");
-  }
 }
 
 describe("authorizeHold", () => {
@@ -222,24 +211,12 @@ describe("voidHold and expiry", () => {
     expect(await voidHold(hold.id)).toMatchObject({ __typename: "HoldNotPending", holdStatus: "VOIDED" });
   });
 
-  test("past expiresAt a hold counts as released at once: a debit may use the money, and capture or void is HoldExpired", async () => {
-    const opened = await openAccount(server, { deposit: "100" });
-    const { hold } = await held(opened.id, "100");
-    await expire(hold.id);
-    expect(await capture({ holdId: hold.id })).toMatchObject({ __typename: "HoldExpired", holdId: hold.id });
-    expect(await voidHold(hold.id)).toMatchObject({ __typename: "HoldExpired" });
-    const spent = await debit(opened.id, "100");
-    // The debit released the expired hold in the same write: one version for both.
-    expect(spent).toMatchObject({ __typename: "PostingSuccess", account: { balance: "0.00", heldBalance: "0.00", version: 3 } });
-    expect((await server.query(HoldByIdDocument, { id: hold.id })).hold).toMatchObject({ status: "EXPIRED", remainingAmount: "0.00" });
-  });
-
   test("the sweeper releases expired holds on its own, one version per account", async () => {
     const opened = await openAccount(server, { deposit: "100" });
     const first = await held(opened.id, "10");
     const second = await held(opened.id, "20");
-    await expire(first.hold.id);
-    await expire(second.hold.id);
+    await expireHold(server.sql, first.hold.id);
+    await expireHold(server.sql, second.hold.id);
     const deadline = Date.now() + 5000;
     let after = await account(opened.id);
     while (after.heldBalance !== "0.00" && Date.now() < deadline) {
@@ -250,6 +227,32 @@ describe("voidHold and expiry", () => {
     const listed = (await server.query(AccountHoldsDocument, { id: opened.id, status: "EXPIRED" })).account!.holds.edges;
     expect(listed.map((edge) => edge.node.id).sort()).toEqual([first.hold.id, second.hold.id].sort());
   });
+});
+
+test("past expiresAt a hold counts as released at once: a debit may use the money, and capture or void is HoldExpired", async () => {
+  // A database of its own, and a server whose sweeper waits an hour: here the debit itself must release the hold.
+  const database = await scratchDatabase("expiry");
+  const quiet = await startTestServer({ databaseUrl: database.url, env: { HOLD_SWEEP_INTERVAL_MS: "3600000" } });
+  try {
+    const opened = await openAccount(quiet, { deposit: "100" });
+    const made = (await quiet.query(AuthorizeHoldDocument, { input: { accountId: opened.id, amount: "100", idempotencyKey: key() } })).authorizeHold;
+    if (made.__typename !== "HoldSuccess") throw new Error(made.__typename);
+    await expireHold(quiet.sql, made.hold.id);
+    expect((await quiet.query(CaptureHoldDocument, { input: { holdId: made.hold.id, idempotencyKey: key() } })).captureHold).toMatchObject({
+      __typename: "HoldExpired",
+      holdId: made.hold.id,
+    });
+    expect((await quiet.query(VoidHoldDocument, { input: { holdId: made.hold.id, idempotencyKey: key() } })).voidHold).toMatchObject({
+      __typename: "HoldExpired",
+    });
+    const spent = (await quiet.query(DebitDocument, { input: { accountId: opened.id, amount: "100", idempotencyKey: key() } })).debit;
+    // The debit released the expired hold in the same write: one version for both.
+    expect(spent).toMatchObject({ __typename: "PostingSuccess", account: { balance: "0.00", heldBalance: "0.00", version: 3 } });
+    expect((await quiet.query(HoldByIdDocument, { id: made.hold.id })).hold).toMatchObject({ status: "EXPIRED", remainingAmount: "0.00" });
+  } finally {
+    await quiet.stop();
+    await database.drop();
+  }
 });
 
 test("ledgerTotals counts what holds reserve; transfers and debits see only the available balance", async () => {
