@@ -1,8 +1,11 @@
 import {
   AccountByIdDocument,
   CreditDocument,
+  AuthorizeHoldDocument,
+  CaptureHoldDocument,
   DebitDocument,
   OpenAccountDocument,
+  VoidHoldDocument,
   PostJournalEntryDocument,
   ReverseTransactionDocument,
   StatementPageDocument,
@@ -21,7 +24,8 @@ import { ledgerViolations } from "./support/ledgerInvariant";
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The sweeper runs often, so that it races the requests.
+  server = await startTestServer({ env: { HOLD_SWEEP_INTERVAL_MS: "50" } });
   if (process.env.CI && !onPostgres()) throw new Error("CI must run the concurrency tests on PostgreSQL");
 });
 afterEach(async () => {
@@ -285,5 +289,82 @@ describe("journal entries under contention", () => {
     );
     expect(tally(results.map((r) => r.reverseTransaction))).toEqual({ ReverseTransactionSuccess: 1, AlreadyReversed: 9 });
     expect((await balanceOf(payer.id)).balance).toBe("100.00");
+  });
+});
+
+describe("holds under contention", () => {
+  const authorize = (accountId: string, amount: string) =>
+    server.query(AuthorizeHoldDocument, { input: { accountId, amount, idempotencyKey: key("authorize") } }).then((d) => d.authorizeHold);
+  const capture = (holdId: string, extra: { amount?: string; final?: boolean } = {}) =>
+    server.query(CaptureHoldDocument, { input: { holdId, idempotencyKey: key("capture"), ...extra } }).then((d) => d.captureHold);
+  const release = (holdId: string) =>
+    server.query(VoidHoldDocument, { input: { holdId, idempotencyKey: key("void") } }).then((d) => d.voidHold);
+  async function heldOn(accountId: string, amount: string) {
+    const made = await authorize(accountId, amount);
+    if (made.__typename !== "HoldSuccess") throw new Error(made.__typename);
+    return made.hold.id;
+  }
+
+  test("debits, transfers and authorizations racing for one available balance: never more than it goes out or stays reserved", async () => {
+    for (let round = 0; round < 3; round++) {
+      const account = await openAccount(server, { deposit: "100" });
+      const other = await openAccount(server);
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 3 === 0
+            ? debit(account.id, "10").then((r) => r.debit)
+            : i % 3 === 1
+              ? server.query(TransferInFullDocument, { input: { fromAccountId: account.id, toAccountId: other.id, amount: "10", idempotencyKey: key() } }).then((r) => r.transfer)
+              : authorize(account.id, "10"),
+        ),
+      );
+      const won = results.filter((r) => !["InsufficientFunds"].includes(r.__typename));
+      expect(won).toHaveLength(10);
+      expect(results.filter((r) => r.__typename === "InsufficientFunds")).toHaveLength(20);
+      const after = await balanceOf(account.id);
+      const holds = results.filter((r) => r.__typename === "HoldSuccess").length;
+      expect(after).toMatchObject({ availableBalance: "0.00", heldBalance: `${holds * 10}.00`, version: 11 });
+    }
+  });
+
+  test("capture against void on one hold, repeated: exactly one wins each time", async () => {
+    for (let round = 0; round < 10; round++) {
+      const account = await openAccount(server, { deposit: "50" });
+      const holdId = await heldOn(account.id, "20");
+      const [captured, voided] = await Promise.all([capture(holdId), release(holdId)]);
+      const members = [captured.__typename, voided.__typename].sort();
+      expect([["CaptureHoldSuccess", "HoldNotPending"], ["HoldNotPending", "HoldSuccess"]]).toContainEqual(members);
+      const after = await balanceOf(account.id);
+      expect(after.heldBalance).toBe("0.00");
+      expect(after.balance).toBe(captured.__typename === "CaptureHoldSuccess" ? "30.00" : "50.00");
+    }
+  });
+
+  test("20 concurrent non-final captures of 1 on a hold of 15: 15 succeed, the rest find nothing left; the last closes it", async () => {
+    const account = await openAccount(server, { deposit: "100" });
+    const holdId = await heldOn(account.id, "15");
+    const results = await Promise.all(Array.from({ length: 20 }, () => capture(holdId, { amount: "1", final: false })));
+    expect(tally(results)).toEqual({ CaptureHoldSuccess: 15, HoldNotPending: 5 });
+    expect(await balanceOf(account.id)).toMatchObject({ balance: "85.00", heldBalance: "0.00", version: 17 });
+  });
+
+  test("captures racing the sweeper at expiresAt: each hold is captured or expired, never both, never captured late", async () => {
+    const account = await openAccount(server, { deposit: "100" });
+    const expiresAt = new Date(Date.now() + 1500);
+    const made = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        server.query(AuthorizeHoldDocument, { input: { accountId: account.id, amount: "5", expiresAt: expiresAt.toISOString(), idempotencyKey: key() } }),
+      ),
+    );
+    const holdIds = made.map(({ authorizeHold: r }) => (r.__typename === "HoldSuccess" ? r.hold.id : ""));
+    // The captures go out over the 80 ms around expiresAt, while the sweeper (every 50 ms here) releases what expired.
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() - 40));
+    const results = await Promise.all(holdIds.map((holdId, i) => new Promise((r) => setTimeout(r, i * 4)).then(() => capture(holdId))));
+    const captured = results.filter((r) => r.__typename === "CaptureHoldSuccess").length;
+    expect(captured + results.filter((r) => r.__typename === "HoldExpired").length).toBe(20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await balanceOf(account.id)).toMatchObject({ balance: `${100 - 5 * captured}.00`, heldBalance: "0.00" });
+    const { rows } = await server.sql.query("SELECT status, count(*)::int AS n FROM holds WHERE account_id = $1 GROUP BY status", [account.id]);
+    expect(Object.fromEntries(rows.map((row) => [row.status, row.n]))).toEqual({ ...(captured ? { CAPTURED: captured } : {}), ...(captured < 20 ? { EXPIRED: 20 - captured } : {}) });
   });
 });

@@ -255,6 +255,39 @@ test("past expiresAt a hold counts as released at once: a debit may use the mone
   }
 });
 
+test("every hold change writes its event with the account's version: authorized, captured, voided, expired", async () => {
+  const opened = await openAccount(server, { deposit: "100" });
+  const first = await held(opened.id, "10");
+  await capture({ holdId: first.hold.id, amount: "4", final: false });
+  await capture({ holdId: first.hold.id, amount: "1", final: false });
+  await voidHold(first.hold.id);
+  const second = await held(opened.id, "20");
+  await expireHold(server.sql, second.hold.id);
+  const events = () =>
+    server.sql.query(
+      `SELECT type, account_version, data -> 'hold' ->> 'status' AS status, data -> 'account' ->> 'held' AS held
+         FROM outbox WHERE subject = $1 ORDER BY seq`,
+      [opened.id],
+    );
+  // The sweeper (every 100 ms here) releases the expired hold.
+  let { rows } = await events();
+  for (const deadline = Date.now() + 5000; rows.length < 10 && Date.now() < deadline; ({ rows } = await events())) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(rows.map((row) => [row.type, row.account_version, row.status, row.held])).toEqual([
+    ["solvent.account.opened", 0, null, "0"],
+    ["solvent.transaction.posted", 1, null, null],
+    ["solvent.hold.authorized", 2, "PENDING", "1000"],
+    ["solvent.transaction.posted", 3, null, null],
+    ["solvent.hold.captured", 3, "PENDING", "600"],
+    ["solvent.transaction.posted", 4, null, null],
+    ["solvent.hold.captured", 4, "PENDING", "500"],
+    ["solvent.hold.voided", 5, "VOIDED", "0"],
+    ["solvent.hold.authorized", 6, "PENDING", "2000"],
+    ["solvent.hold.expired", 7, "EXPIRED", "0"],
+  ]);
+});
+
 test("ledgerTotals counts what holds reserve; transfers and debits see only the available balance", async () => {
   const [from, to] = [await openAccount(server, { deposit: "10" }), await openAccount(server)];
   await held(from.id, "7");
