@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
   "debit-hot-versioned",
   "transfer-uniform",
   "journal-entry",
+  "hold-capture",
   "read-history",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

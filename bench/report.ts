@@ -239,9 +239,9 @@ function legend(): string {
     "  N: the same operation as a naive Prisma interactive transaction, in the same server process. D: pgbench running the same SQL.",
     "  debit-hot-versioned shares F and D with debit-hot.",
     "- C = 1 / (1/F + 1/D): server and database share the cores, so their costs per operation add. ×X is S's throughput over X's.",
-    "- ops/s counts successful operations only (PostingSuccess, TransferSuccess, a full history page); latencies are over every request;",
+    "- ops/s counts successful operations only (PostingSuccess, TransferSuccess, PostJournalEntrySuccess, HoldSuccess, CaptureHoldSuccess, a full history page); latencies are over every request;",
     "  answers counts every union member received (expected, not errors); RSS is the server's peak during S.",
-    `- Targets (✓/✗): ≥0.7 C and ≥2 N for debit-uniform, debit-hot, transfer-uniform; ≥0.7 C for credit-uniform (no hot settlement row); ≥0.7 F for read-history;`,
+    `- Targets (✓/✗): ≥0.7 C and ≥2 N for debit-uniform, debit-hot, transfer-uniform; ≥0.7 C for credit-uniform (no hot settlement row) and hold-capture; ≥0.7 F for read-history;`,
     `  p99 ≤ ${P99_TARGET_MS} ms at ${P99_TARGET_CONNECTIONS} connections; no errors; RSS flat (±${RSS_DRIFT_TARGET * 100} %) over the soak.`,
   ].join("\n");
 }

@@ -3,7 +3,17 @@ import { accountVersion, SEED } from "./database";
 import { BENCH_FIELDS } from "./fields";
 import type { ScenarioName } from "./options";
 import type { PgbenchScripts } from "./statements";
-import { creditLoad, debitLoad, historyLoad, journalEntryLoad, randomAccount, transferLoad, versionedDebitLoad, type Load } from "./workloads";
+import {
+  creditLoad,
+  debitLoad,
+  historyLoad,
+  holdCaptureLoad,
+  journalEntryLoad,
+  randomAccount,
+  transferLoad,
+  versionedDebitLoad,
+  type Load,
+} from "./workloads";
 
 /** What drives the server: the real operation (S), its canned twin (F), its naive peer (N). */
 export type Target = "solvent" | "canned" | "naive";
@@ -86,6 +96,14 @@ export function scenarios(databaseUrl: string): Scenario[] {
       // No baseline of its own: shown against the transfer's (two lines), for scale.
       baselinesOf: "transfer-uniform",
       targets: {},
+    },
+    {
+      name: "hold-capture",
+      summary: `authorize a hold of 0.01 on a random one of ${SEED.accounts.toLocaleString("en")} accounts, then capture it; each request is an operation`,
+      loads: { solvent: holdCaptureLoad(SEED.accounts) },
+      // Each step is one write of one line, as a debit is.
+      baselinesOf: "debit-uniform",
+      targets: { ceiling: "C" },
     },
     {
       name: "read-history",

@@ -36,18 +36,27 @@ const documents = {
   postJournalEntry: (field: string) =>
     `mutation Entry($input: PostJournalEntryInput!) { ${field}(input: $input) { __typename ` +
     `... on PostJournalEntrySuccess { replayed journalEntry { id kind transactions { ${POSTING} account { ${ACCOUNT} } } } } ${FAILURES} } }`,
+  authorizeHold: (field: string) =>
+    `mutation Authorize($input: AuthorizeHoldInput!) { ${field}(input: $input) { __typename ` +
+    `... on HoldSuccess { replayed hold { id status amount remainingAmount } account { ${ACCOUNT} } } ${FAILURES} } }`,
+  captureHold: (field: string) =>
+    `mutation Capture($input: CaptureHoldInput!) { ${field}(input: $input) { __typename ` +
+    // Not FAILURES: a capture cannot be a VersionConflict, and the union refuses the spread.
+    `... on CaptureHoldSuccess { replayed hold { id status } debit { ${POSTING} } journalEntry { id } } ... on UserError { code message } } }`,
   history: (field: string) =>
     `query History($id: ID!) { ${field}(id: $id) { ${ACCOUNT} ` +
     `transactions(first: ${DEFAULT_PAGE_SIZE}) { edges { cursor node { ${POSTING} } } pageInfo { hasNextPage endCursor } } } }`,
 };
 
-type MutationKind = "debit" | "credit" | "transfer" | "postJournalEntry";
+type MutationKind = "debit" | "credit" | "transfer" | "postJournalEntry" | "authorizeHold" | "captureHold";
 
 const SUCCESS: Record<MutationKind, string> = {
   debit: "PostingSuccess",
   credit: "PostingSuccess",
   transfer: "TransferSuccess",
   postJournalEntry: "PostJournalEntrySuccess",
+  authorizeHold: "HoldSuccess",
+  captureHold: "CaptureHoldSuccess",
 };
 
 const members = new Map<MutationKind, Set<string>>();
@@ -71,6 +80,7 @@ interface Answer {
   replayed?: boolean;
   currentVersion?: number;
   account?: { version?: number };
+  hold?: { id?: string };
   transactions?: { edges?: unknown[] };
 }
 
@@ -155,6 +165,38 @@ export function transferLoad(field: string, accounts: number): Load {
     const [from, to] = distinctAccounts(2, accounts).map(accountId);
     return { fromAccountId: from, toAccountId: to, amount: AMOUNT };
   });
+}
+
+/**
+ * Two-phase debits: each client authorizes a hold of 0.01 on a random
+ * account, then captures it, and again. Both requests count as operations.
+ */
+export function holdCaptureLoad(accounts: number): Load {
+  const authorize = documents.authorizeHold("authorizeHold");
+  const capture = documents.captureHold("captureHold");
+  return {
+    client(tally) {
+      const authorized = mutationAnswers(tally, "authorizeHold", "authorizeHold");
+      const captured = mutationAnswers(tally, "captureHold", "captureHold");
+      let holdId: string | undefined;
+      return {
+        body: () =>
+          JSON.stringify(
+            holdId
+              ? { query: capture, variables: { input: { holdId, idempotencyKey: newKey() } } }
+              : { query: authorize, variables: { input: { accountId: accountId(randomAccount(accounts)), amount: AMOUNT, idempotencyKey: newKey() } } },
+          ),
+        onResponse(status, body) {
+          if (holdId) {
+            captured(status, body);
+            holdId = undefined;
+          } else {
+            holdId = authorized(status, body)?.hold?.id;
+          }
+        },
+      };
+    },
+  };
 }
 
 /**
