@@ -1,6 +1,10 @@
 import { type ClassType, createUnionType, Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { AccountStatus, AccountType, TransactionType } from "../db/generated/prisma/enums";
+import type { Failure } from "../ledger/failures";
 import { RESULTS, type Operation, type OutcomeName } from "../ledger/results";
+
+/** What a union member's GraphQL class must have: for a failure, every field of the ledger's type (`code` as a string). */
+type FieldsOf<Name extends OutcomeName> = Name extends Failure["outcome"] ? Omit<Extract<Failure, { outcome: Name }>, "outcome" | "code"> : object;
 import { JSONObjectScalar, MoneyScalar } from "./scalars";
 import {
   Account,
@@ -516,8 +520,12 @@ export class VoidHoldInput {
 
 export const VoidHoldResult = union("VoidHoldResult", "voidHold", "Releasing money is always allowed, also on FROZEN or CLOSED accounts.");
 
-/** The class of each union member, by the name the ledger's results use. */
-const MEMBERS: Record<OutcomeName, ClassType> = {
+/**
+ * The class of each union member, by the name the ledger's results use. A
+ * failure's class must carry every field of the ledger's failure (the type
+ * checker holds them to it), so the schema cannot lose one.
+ */
+const MEMBERS: { [Name in OutcomeName]: ClassType<FieldsOf<Name>> } = {
   OpenAccountSuccess,
   UpdateAccountSuccess,
   CloseAccountSuccess,

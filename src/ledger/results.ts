@@ -5,7 +5,7 @@ import type { CaptureHoldSuccess, HoldSuccess } from "./holds";
 import type { PostingSuccess, TransferSuccess } from "./postings";
 import type { ReverseTransactionSuccess, UpdateTransactionSuccess } from "./reversals";
 
-type Outcome =
+export type Outcome =
   | Failure
   | OpenAccountSuccess
   | AccountChanged<"UpdateAccountSuccess">
