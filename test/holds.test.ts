@@ -2,6 +2,7 @@ import {
   AccountByIdDocument,
   AccountHoldsDocument,
   AuthorizeHoldDocument,
+  HoldDestinationBalanceDocument,
   CaptureHoldDocument,
   DebitDocument,
   HoldByIdDocument,
@@ -195,6 +196,19 @@ describe("captureHold", () => {
     const refused = await alice.request(CaptureHoldDocument, { input: { holdId: hold.id, idempotencyKey: key() } });
     expect(refused.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
+});
+
+test("a customer sees its own holds, and of a destination that is not its own only the public fields", async () => {
+  const mine = await openAccount(server, { ownerId: "hold-carol", deposit: "10" });
+  const theirs = await openAccount(server, { ownerId: "hold-dave" });
+  const { hold } = await held(mine.id, "2", { destinationAccountId: theirs.id });
+  const carol = await server.as({ subject: "hold-carol", role: "customer" });
+  expect((await carol.query(HoldByIdDocument, { id: hold.id })).hold).toMatchObject({ destination: { id: theirs.id, accountNumber: theirs.accountNumber } });
+  const prying = await carol.request(HoldDestinationBalanceDocument, { id: hold.id });
+  expect(prying.errors?.[0]).toMatchObject({ path: ["hold", "destination"], extensions: { code: "FORBIDDEN" } });
+  const dave = await server.as({ subject: "hold-dave", role: "customer" });
+  expect((await dave.query(HoldByIdDocument, { id: hold.id })).hold).toBeNull();
+  expect((await dave.query(AccountHoldsDocument, { id: mine.id })).account).toBeNull();
 });
 
 describe("voidHold and expiry", () => {

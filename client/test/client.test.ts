@@ -1,11 +1,11 @@
 import { firstValueFrom } from "rxjs";
-import { filter } from "rxjs/operators";
 import WebSocket from "ws";
 import { AccountActivityDocument, AccountDocument, AccountsDocument, CreditDocument, DebitDocument, OpenAccountDocument, createSolventClient, errorExtensions, type AccountQuery } from "../src";
 import { eventually } from "../../test/support/events";
 import { credit, openAccount } from "../../test/support/flows";
 import { ADMIN, key, startTestServer, type TestServer } from "../../test/support/harness";
 import type { Caller } from "../../src/ledger/caller";
+import { watch } from "./watch";
 
 /*
  * createSolventClient in Node against the real server: what a frontend relies on, without
@@ -29,14 +29,7 @@ const accountReads = () => server.logs.filter((line) => line.msg === "request" &
 const history = (data: AccountQuery | undefined) => data?.account?.transactions.edges.map(({ node }) => [node.kind, node.amount, node.balanceAfter]);
 
 /** Watches an account and its newest postings, as a page would; resolves once the server has answered. */
-async function watchAccount(id: string, first: number) {
-  const query = client.watchQuery({ query: AccountDocument, variables: { id, first } });
-  let latest: AccountQuery | undefined;
-  const subscription = query.subscribe((result) => (latest = result.data as AccountQuery | undefined));
-  const { error } = await firstValueFrom(query.pipe(filter((result) => result.dataState === "complete" || Boolean(result.error))));
-  if (error) throw error;
-  return { query, latest: () => latest, stop: () => subscription.unsubscribe() };
-}
+const watchAccount = (id: string, first: number) => watch(client, AccountDocument, { id, first });
 
 test("accounts and an account with its history come back typed, money as decimal strings", async () => {
   const customerName = `Client ${key()}`;

@@ -174,16 +174,17 @@ abstract class MovementInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "Optional, at most 255 characters, e.g. an upstream id: unique among the postings of the owner's accounts (ReferenceTaken otherwise).",
+    description:
+      "Optional, at most 255 characters, e.g. an upstream id: unique among the postings (for a hold: the holds) of the owner's accounts (ReferenceTaken otherwise).",
   })
   reference?: string | null;
 
-  @Field(() => String, { nullable: true, description: "Optional free text, at most 1,000 characters, recorded on the posting." })
+  @Field(() => String, { nullable: true, description: "Optional free text, at most 1,000 characters, recorded on the posting (or the hold)." })
   description?: string | null;
 
   @Field(() => JSONObjectScalar, {
     nullable: true,
-    description: "Optional JSON annotations recorded on the posting: at most 50 keys, 8 KiB and 32 levels deep.",
+    description: "Optional JSON annotations recorded on the posting (or the hold): at most 50 keys, 8 KiB and 32 levels deep.",
   })
   metadata?: Record<string, unknown> | null;
 }

@@ -1,24 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { AccountDocument, OpenAccountDocument, type AccountQuery } from "@solvent/client";
-import type { Page } from "@playwright/test";
 import { hasChromium, INSTALL_CHROMIUM } from "./browser";
-import { api, development, expect, signIn, subscribed, test, token, unique } from "./support";
+import { accountNow, balance, development, expect, form, openAccount, signIn, subscribed, test, token, unique } from "./support";
 
 test.skip(!hasChromium, `no Chromium. ${INSTALL_CHROMIUM}`);
-
-/** Opens an account through the API (as an admin), for a test to start from. */
-async function openAccount(deposit: string, ownerId?: string) {
-  const input = { customerName: unique("E2E"), type: "CHECKING" as const, initialDeposit: deposit, ownerId, idempotencyKey: unique("open") };
-  const { openAccount: opened } = await api(OpenAccountDocument, { input });
-  if (opened.__typename !== "OpenAccountSuccess") throw new Error(`could not open an account: ${opened.__typename}`);
-  return opened.account;
-}
-
-/** The account and its whole (short) history, as the API says. */
-const accountNow = async (id: string) => (await api(AccountDocument, { id, first: 100 })).account as NonNullable<AccountQuery["account"]>;
-
-const form = (page: Page, name: "Credit" | "Debit" | "Transfer") => page.getByRole("form", { name });
-const balance = (page: Page) => page.getByLabel("Balance", { exact: true });
 
 test("signs in with a pasted token, keeps the session through a reload, and signs out", async ({ page }) => {
   await signIn(page, await token("admin", "e2e-admin"));
@@ -162,6 +146,7 @@ test("a customer sees only her own accounts and only what she may do, and pays a
   await expect(page.getByRole("heading", { name: `Account ${own.accountNumber}` })).toBeVisible();
   await expect(form(page, "Debit")).toBeVisible();
   await expect(form(page, "Credit")).toHaveCount(0);
+  await expect(form(page, "Authorize hold")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /Freeze|Reverse/ })).toHaveCount(0);
 
   const transfer = form(page, "Transfer");

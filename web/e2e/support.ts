@@ -3,6 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect, test as base, type Page } from "@playwright/test";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { AccountDocument, OpenAccountDocument, type AccountQuery } from "@solvent/client";
 import { print } from "graphql";
 import { PROJECT_ROOT } from "../../src/paths";
 
@@ -67,3 +68,20 @@ export function subscribed(page: Page): Promise<void> {
     );
   });
 }
+
+/** Opens an account through the API (as an admin), for a test to start from. */
+export async function openAccount(deposit: string, ownerId?: string) {
+  const input = { customerName: unique("E2E"), type: "CHECKING" as const, initialDeposit: deposit, ownerId, idempotencyKey: unique("open") };
+  const { openAccount: opened } = await api(OpenAccountDocument, { input });
+  if (opened.__typename !== "OpenAccountSuccess") throw new Error(`could not open an account: ${opened.__typename}`);
+  return opened.account;
+}
+
+/** The account and its whole (short) history, as the API says. */
+export const accountNow = async (id: string) => (await api(AccountDocument, { id, first: 100 })).account as NonNullable<AccountQuery["account"]>;
+
+/** A form of the account page, by its name. */
+export const form = (page: Page, name: "Credit" | "Debit" | "Transfer" | "Authorize hold" | "Capture" | "Void") => page.getByRole("form", { name });
+/** One of the account page's figures: "Balance", "Available", "Held", "Version"... */
+export const figure = (page: Page, name: string) => page.getByLabel(name, { exact: true });
+export const balance = (page: Page) => figure(page, "Balance");

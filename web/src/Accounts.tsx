@@ -6,6 +6,7 @@ import { formatMoney } from "./money";
 import { OpenAccount } from "./OpenAccount";
 import { accountHref } from "./route";
 import { may, type Session } from "./session";
+import { StatusFilter } from "./StatusFilter";
 
 const STATUSES: AccountStatus[] = ["ACTIVE", "FROZEN", "CLOSED"];
 
@@ -21,17 +22,7 @@ export function Accounts({ session }: { session: Session }) {
       <h1>Accounts</h1>
       <div className="toolbar">
         {may(session, "openAccount") ? <OpenAccount /> : null}
-        <label>
-          Status{" "}
-          <select value={status} onChange={(event) => setStatus(event.target.value as AccountStatus | "")}>
-            <option value="">All</option>
-            {STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {value.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter label="Status" statuses={STATUSES} value={status} onChange={setStatus} />
       </div>
       {error ? <p role="alert">{requestFailureMessage(error)}</p> : null}
       <table>

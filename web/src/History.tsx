@@ -1,6 +1,6 @@
 import { useReverseTransactionMutation, type TransactionFieldsFragment } from "@solvent/client";
 import { useIntent } from "./intent";
-import { formatMoney } from "./money";
+import { formatMoney, formatTime } from "./money";
 import { OutcomeView, useSubmission } from "./submission";
 
 interface HistoryProps {
@@ -31,7 +31,7 @@ export function History({ transactions, currency, mayReverse, more }: HistoryPro
         <tbody>
           {transactions.map((transaction) => (
             <tr key={transaction.id}>
-              <td>{new Date(transaction.createdAt).toLocaleString()}</td>
+              <td>{formatTime(transaction.createdAt)}</td>
               <td>{transaction.kind.toLowerCase()}</td>
               <td>{transaction.description}</td>
               <td className="money">{formatMoney(`${transaction.type === "DEBIT" ? "-" : ""}${transaction.amount}`, currency)}</td>

@@ -3,7 +3,7 @@ import { useOpenAccountMutation, type AccountType } from "@solvent/client";
 import { useIntent } from "./intent";
 import { amountProblem } from "./money";
 import { accountHref } from "./route";
-import { Field, OutcomeView, useSubmission } from "./submission";
+import { Field, OutcomeView, SendingForm, useSubmission } from "./submission";
 
 const EMPTY = { customerName: "", type: "CHECKING" as AccountType, currency: "USD", initialDeposit: "" };
 
@@ -36,14 +36,7 @@ export function OpenAccount() {
     settle(answer);
   };
   return (
-    <form
-      aria-label="Open account"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit();
-      }}
-    >
+    <SendingForm name="Open account" submit={submit}>
       <h2>Open account</h2>
       <Field label="Customer name" value={fields.customerName} error={fieldError("customerName")} onChange={(e) => edit({ customerName: e.target.value })} />
       <div className="field">
@@ -61,6 +54,6 @@ export function OpenAccount() {
         Open
       </button>
       <OutcomeView outcome={outcome} />
-    </form>
+    </SendingForm>
   );
 }

@@ -1,5 +1,5 @@
 import { errorExtensions, type UserErrorFieldsFragment } from "@solvent/client";
-import { formatMoney } from "./money";
+import { formatMoney, formatTime } from "./money";
 
 /** A sentence for each business failure a mutation can answer, with the figures it carries. */
 export function failureMessage(failure: UserErrorFieldsFragment, currency: string): string {
@@ -33,6 +33,14 @@ export function failureMessage(failure: UserErrorFieldsFragment, currency: strin
       return "That transaction does not exist.";
     case "AlreadyReversed":
       return "That transaction was already reversed.";
+    case "HoldNotFound":
+      return "There is no such hold (or it is not yours to see). Nothing changed.";
+    case "HoldNotPending":
+      return `The hold is already ${failure.holdStatus.toLowerCase()}: it can no longer be captured or voided. Nothing changed.`;
+    case "HoldExpired":
+      return `The hold expired at ${formatTime(failure.expiresAt)}: what it held is released and cannot be captured. Nothing changed.`;
+    case "AmountExceedsHold":
+      return `The hold has only ${money(failure.remaining)} left, ${money(failure.requested)} asked for. Nothing was captured.`;
   }
 }
 

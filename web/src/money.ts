@@ -19,3 +19,6 @@ export function formatMoney(amount: string, currency: string): string {
   const format = new Intl.NumberFormat(undefined, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
   return format.format(amount as Intl.StringNumericLiteral);
 }
+
+/** An instant the API sent ("2026-12-01T10:24:02.123Z"), in the reader's locale and time zone. */
+export const formatTime = (instant: string): string => new Date(instant).toLocaleString();

@@ -19,8 +19,9 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   unfreeze: ["admin"],
   close: ["admin"],
   reverse: ["admin"],
+  hold: ["teller", "admin"],
 };
-export type Action = "openAccount" | "credit" | "debit" | "transfer" | "freeze" | "unfreeze" | "close" | "reverse";
+export type Action = "openAccount" | "credit" | "debit" | "transfer" | "freeze" | "unfreeze" | "close" | "reverse" | "hold";
 
 export const may = (session: Session, action: Action) => ALLOWED[action].includes(session.role);
 

@@ -67,3 +67,20 @@ export function Field({ label, error, ...input }: { label: string; error?: strin
     </div>
   );
 }
+
+/** A form that sends with `submit` (its errors its own, see useSubmission), neither checked by the browser nor loading a page. */
+export function SendingForm({ name, submit, className, children }: { name: string; submit: () => Promise<unknown>; className?: string; children: ReactNode }) {
+  return (
+    <form
+      className={className}
+      aria-label={name}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}

@@ -8,6 +8,10 @@ export function useAccountQuery(options: useQuery.Options<Operations.AccountQuer
   return useQuery(Operations.AccountDocument, options);
 }
 
+export function usePayeeByNumberQuery(options: useQuery.Options<Operations.PayeeByNumberQuery, Operations.PayeeByNumberQueryVariables>) {
+  return useQuery(Operations.PayeeByNumberDocument, options);
+}
+
 export function useOpenAccountMutation(options?: useMutation.Options<Operations.OpenAccountMutation, Operations.OpenAccountMutationVariables>) {
   return useMutation(Operations.OpenAccountDocument, options);
 }
