@@ -466,8 +466,7 @@ describe("balance limit", () => {
     const target = MAX_BALANCE_MINOR - cents;
     const { rows } = await server.sql.query(
       `SELECT refusal FROM post_entry('DEPOSIT', ARRAY[$1::uuid], ARRAY['CREDIT']::"TransactionType"[],
-                                      ARRAY[$2::bigint - (SELECT balance FROM accounts WHERE id = $1)], ARRAY[NULL]::int[],
-                                      NULL, NULL, NULL, 'balance-limit-test', NULL, NULL, NULL, NULL, NULL, NULL)`,
+                                      ARRAY[$2::bigint - (SELECT balance FROM accounts WHERE id = $1)], p_actor => 'balance-limit-test')`,
       [accountId, target.toString()],
     );
     expect(rows).toEqual([{ refusal: null }]);

@@ -211,6 +211,35 @@ test("a customer sees its own holds, and of a destination that is not its own on
   expect((await dave.query(AccountHoldsDocument, { id: mine.id })).account).toBeNull();
 });
 
+test("each refusal of a capture or a void answers its union member and changes nothing", async () => {
+  const [payer, full] = [await openAccount(server, { deposit: "100" }), await openAccount(server)];
+  await server.sql.query(
+    `SELECT refusal FROM post_entry('DEPOSIT', ARRAY[$1::uuid], ARRAY['CREDIT']::"TransactionType"[], ARRAY[balance_limit() - 100], p_actor => 'test')`,
+    [full.id],
+  );
+  const { hold } = await held(payer.id, "10", { destinationAccountId: full.id });
+  const other = await held(payer.id, "5");
+  const reference = key("CAPREF");
+  const [captureKey, voidKey] = [key("capture"), key("void")];
+  expect((await capture({ holdId: other.hold.id, amount: "1", final: false, reference })).__typename).toBe("CaptureHoldSuccess");
+  const before = await databaseDigest(server.sql);
+  expect(await capture({ holdId: hold.id, amount: "0.001" })).toMatchObject({ __typename: "ValidationFailed", violations: [{ path: ["input", "amount"] }] });
+  expect(await capture({ holdId: hold.id })).toMatchObject({ __typename: "BalanceLimitExceeded", accountId: full.id });
+  expect(await capture({ holdId: other.hold.id, amount: "1", final: false, reference })).toMatchObject({ __typename: "ReferenceTaken", reference });
+  expect(await databaseDigest(server.sql)).toBe(before);
+  expect(await capture({ holdId: other.hold.id, amount: "2", final: false, idempotencyKey: captureKey })).toMatchObject({ __typename: "CaptureHoldSuccess" });
+  expect(await capture({ holdId: other.hold.id, amount: "1", final: false, idempotencyKey: captureKey })).toMatchObject({
+    __typename: "IdempotencyKeyReused",
+  });
+  expect(await voidHold("01a00000-0000-7000-8000-000000000000")).toMatchObject({ __typename: "HoldNotFound" });
+  expect((await server.query(VoidHoldDocument, { input: { holdId: hold.id, idempotencyKey: "" } })).voidHold).toMatchObject({
+    __typename: "ValidationFailed",
+  });
+  const voided = await voidHold(hold.id, voidKey);
+  expect(voided.__typename).toBe("HoldSuccess");
+  expect(await voidHold(other.hold.id, voidKey)).toMatchObject({ __typename: "IdempotencyKeyReused" });
+});
+
 describe("voidHold and expiry", () => {
   test("a void releases what remains, also on a FROZEN account; twice is HoldNotPending", async () => {
     const opened = await openAccount(server, { deposit: "100" });

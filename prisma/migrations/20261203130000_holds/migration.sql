@@ -220,24 +220,24 @@ CREATE FUNCTION "post_entry"(
     "p_account_ids" UUID[],
     "p_types" "TransactionType"[],
     "p_amounts" BIGINT[],
-    "p_expected_versions" INTEGER[],
-    "p_held_deltas" BIGINT[],
-    "p_reference" TEXT,
-    "p_description" TEXT,
-    "p_metadata" JSONB,
-    "p_actor" TEXT,
-    "p_reverses" UUID,
-    "p_hold" UUID,
-    "p_hold_op" TEXT,
-    "p_hold_amount" BIGINT,
-    "p_hold_final" BOOLEAN,
-    "p_hold_destination" UUID,
-    "p_hold_expires_at" TIMESTAMPTZ,
-    "p_claim_scope" TEXT,
-    "p_claim_key" TEXT,
-    "p_claim_operation" TEXT,
-    "p_claim_fingerprint" TEXT,
-    "p_claim_result" JSONB
+    "p_expected_versions" INTEGER[] DEFAULT NULL,
+    "p_held_deltas" BIGINT[] DEFAULT NULL,
+    "p_reference" TEXT DEFAULT NULL,
+    "p_description" TEXT DEFAULT NULL,
+    "p_metadata" JSONB DEFAULT NULL,
+    "p_actor" TEXT DEFAULT NULL,
+    "p_reverses" UUID DEFAULT NULL,
+    "p_hold" UUID DEFAULT NULL,
+    "p_hold_op" TEXT DEFAULT NULL,
+    "p_hold_amount" BIGINT DEFAULT NULL,
+    "p_hold_final" BOOLEAN DEFAULT NULL,
+    "p_hold_destination" UUID DEFAULT NULL,
+    "p_hold_expires_at" TIMESTAMPTZ DEFAULT NULL,
+    "p_claim_scope" TEXT DEFAULT NULL,
+    "p_claim_key" TEXT DEFAULT NULL,
+    "p_claim_operation" TEXT DEFAULT NULL,
+    "p_claim_fingerprint" TEXT DEFAULT NULL,
+    "p_claim_result" JSONB DEFAULT NULL
 ) RETURNS TABLE ("refusal" TEXT, "line" INTEGER, "amount" BIGINT, "available" BIGINT, "account" "accounts",
                  "posting" "transactions", "entry" "journal_entries", "hold" "holds")
 LANGUAGE plpgsql VOLATILE AS $$
@@ -440,10 +440,10 @@ BEGIN
     VALUES ("p_id", "p_account_number", "p_owner_id", "p_customer_name", "p_type", "p_currency");
     IF "p_deposit" > 0 THEN
         PERFORM 1 FROM "post_entry"('DEPOSIT', ARRAY["p_id"], ARRAY['CREDIT']::"TransactionType"[], ARRAY["p_deposit"],
-                                    ARRAY[NULL]::INTEGER[], NULL, NULL, 'Opening deposit', NULL, "p_actor", NULL,
-                                    NULL, NULL, NULL, NULL, NULL, NULL,
-                                    "p_claim_scope", "p_claim_key", "p_claim_operation", "p_claim_fingerprint",
-                                    jsonb_build_object('accountId', "p_id"));
+                                    "p_description" => 'Opening deposit', "p_actor" => "p_actor",
+                                    "p_claim_scope" => "p_claim_scope", "p_claim_key" => "p_claim_key",
+                                    "p_claim_operation" => "p_claim_operation", "p_claim_fingerprint" => "p_claim_fingerprint",
+                                    "p_claim_result" => jsonb_build_object('accountId', "p_id"));
     ELSE
         INSERT INTO "idempotency_keys" ("scope", "key", "operation", "fingerprint", "result")
         VALUES ("p_claim_scope", "p_claim_key", "p_claim_operation", "p_claim_fingerprint", jsonb_build_object('accountId', "p_id"));
@@ -469,8 +469,7 @@ BEGIN
         PERFORM 1 FROM "accounts" a WHERE a."id" = "v_account" FOR UPDATE SKIP LOCKED;
         CONTINUE WHEN NOT FOUND;
         PERFORM 1 FROM "post_entry"(NULL, ARRAY["v_account"], ARRAY['DEBIT']::"TransactionType"[], ARRAY[0::BIGINT],
-                                    ARRAY[NULL]::INTEGER[], NULL, NULL, NULL, NULL, 'solvent-sweeper', NULL,
-                                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                                    "p_actor" => 'solvent-sweeper');
         "v_swept" := "v_swept" + 1;
     END LOOP;
     RETURN "v_swept";
