@@ -138,22 +138,25 @@ export class Holds {
   }
 
   private async take(caller: Caller, request: CaptureHoldInput) {
-    const hold = await this.visible(caller, request.holdId);
-    if (!hold) return fail.holdNotFound(request.holdId);
+    const holdId = request.holdId.toLowerCase();
+    // Read first only to check an amount against the hold's currency, or whether a customer may see it: else post_entry reads it.
+    const read = request.amount != null || ownerScope(caller) !== undefined;
+    const hold = read ? await this.visible(caller, holdId) : undefined;
+    if (read ? !hold : !isUuid(holdId)) return fail.holdNotFound(request.holdId);
     const final = request.final ?? true;
     const check = new Violations();
-    const amount = request.amount == null ? null : check.amount("amount", request.amount, hold.currency, this.currencies);
+    const amount = request.amount == null ? null : check.amount("amount", request.amount, hold!.currency, this.currencies);
     annotationRules(check, request);
     if (!check.ok || amount === undefined) return fail.validation(check.list);
 
     const claim = claimOf(caller, request.idempotencyKey, "captureHold", {
-      holdId: hold.id,
+      holdId,
       amount: amount?.toString() ?? null,
       final,
       reference: request.reference ?? null,
       description: request.description ?? null,
     });
-    const draft: Draft = { hold: { op: "CAPTURE", holdId: hold.id, amount, final }, ...annotations(request) };
+    const draft: Draft = { hold: { op: "CAPTURE", holdId, amount, final }, ...annotations(request) };
     const answer = (written: Written, replayed: boolean): CaptureHoldSuccess => {
       const { entry, lines } = posted(written);
       const debit = lines.find((line) => line.transaction.type === "DEBIT")!;
