@@ -141,6 +141,7 @@ describe("postJournalEntry", () => {
       ["EntryNotBalanced", [debit, credits[0]], { debits: "10.30", credits: "10.00" }],
       ["InsufficientFunds", lines, { accountId: payer.id, balance: "10.00", available: "10.00", requested: "10.30" }],
       ["ValidationFailed", [debit], { violations: [expect.objectContaining({ path: ["input", "lines"] })] }],
+      ["ValidationFailed", Array.from({ length: 51 }, () => debit), { violations: [expect.objectContaining({ path: ["input", "lines"] })] }],
       ["ValidationFailed", [{ ...debit, amount: "10" }, { ...credits[0], accountId: payer.id }], {
         violations: [expect.objectContaining({ path: ["input", "lines", "1", "accountId"] })],
       }],

@@ -64,7 +64,8 @@ export class Entries {
   private async postEntry(caller: Caller, input: PostJournalEntryInput) {
     const check = new Violations();
     if (input.lines.length < 2 || input.lines.length > MAX_ENTRY_LINES) {
-      check.add("lines", `must hold 2 to ${MAX_ENTRY_LINES} lines`);
+      // Said before anything is done per line: a list of any length is answered at once.
+      return fail.validation([{ path: ["input", "lines"], message: `must hold 2 to ${MAX_ENTRY_LINES} lines` }]);
     }
     const ids = input.lines.map((line) => line.accountId.toLowerCase());
     ids.forEach((id, i) => {
