@@ -21,7 +21,8 @@ import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import { compressPlayground, playgroundPlugin } from "./graphql/playground";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
-import type { Metrics } from "./metrics";
+import { databaseOf } from "./db/client";
+import { graphqlMetricsPlugin, type Metrics } from "./metrics";
 
 /** The one log line each request gets. */
 function logRequest(log: Logger, requestId: string, started: bigint, operationName: string | null, outcome: string) {
@@ -125,12 +126,19 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       ApolloServerPluginCacheControlDisabled(),
       config.landingPage ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
       requestLog(log),
+      graphqlMetricsPlugin(options.metrics.graphql, schema),
       serviceUnavailableStatus(),
       ...guard.plugins,
       checkBeforeExecution([costLimit(schema, config.limits.maxCost), rateLimit(config.limits), authorizeOperation()]),
     ],
   });
   await apollo.start();
+  // The pool's connections and the ledger's statements, on the database the ledger uses.
+  const database = databaseOf(ledger.db);
+  if (database) {
+    options.metrics.database.observePool(database.sql.pool);
+    database.sql.timeStatements(options.metrics.database.statementTimer);
+  }
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
