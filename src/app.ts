@@ -90,6 +90,8 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
   started.add(close);
   const ledger = await Ledger.create(db, sql, config.holds);
   const metrics = createMetrics();
+  metrics.database.observePool(sql.pool);
+  sql.timeStatements(metrics.database.statementTimer);
   const events = await startEvents(url, config.events, {
     currencies: ledger.currencies,
     // No statement runs longer: a gap older than this in the outbox is a rolled-back event.

@@ -21,7 +21,6 @@ import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import { compressPlayground, playgroundPlugin } from "./graphql/playground";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
-import { databaseOf } from "./db/client";
 import { graphqlMetricsPlugin, type Metrics } from "./metrics";
 
 /** The one log line each request gets. */
@@ -133,12 +132,6 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     ],
   });
   await apollo.start();
-  // The pool's connections and the ledger's statements, on the database the ledger uses.
-  const database = databaseOf(ledger.db);
-  if (database) {
-    options.metrics.database.observePool(database.sql.pool);
-    database.sql.timeStatements(options.metrics.database.statementTimer);
-  }
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

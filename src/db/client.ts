@@ -28,10 +28,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Each Prisma client's Database, for what is handed only the client (the server's metrics: see server.ts). */
-const databases = new WeakMap<Db, Database>();
-export const databaseOf = (db: Db): Database | undefined => databases.get(db);
-
 export function createDatabase(
   url: string,
   { poolSize, statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
@@ -49,7 +45,7 @@ export function createDatabase(
   if (onQuery) {
     (db as PrismaClient<"query">).$on("query", (event) => onQuery(event.query, event.duration, JSON.parse(event.params) as unknown[]));
   }
-  const database: Database = {
+  return {
     db: db as Db,
     sql: new Sql(pool, { prepared: preparedStatements, onQuery }),
     async close() {
@@ -57,6 +53,4 @@ export function createDatabase(
       await pool.end();
     },
   };
-  databases.set(database.db, database);
-  return database;
 }
