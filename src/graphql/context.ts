@@ -45,13 +45,13 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
     /** An account's number, currency and owner: kept by the ledger across requests, so usually no statement at all. */
     facts: new DataLoader<string, AccountFacts | undefined>((ids) => ledger.directory.findMany(ids), { cache }),
     transaction: byId<Transaction>((ids) => lookups.transactions(ids), cache),
-    journalEntry: byId<JournalEntry>((ids) => ledger.entries.entries(ids), cache),
+    journalEntry: byId<JournalEntry>((ids) => lookups.entries(ids), cache),
     /** The lines of each entry, in the order they were written. */
     entryLines: new DataLoader<string, Transaction[]>(async (ids) => {
-      const rows = await ledger.entries.lines(ids);
+      const rows = await lookups.entryLines(ids);
       return ids.map((id) => rows.filter((row) => row.journalEntryId === id));
     }, { cache }),
-    hold: byId<Hold>((ids) => ledger.holds.find(ids), cache),
+    hold: byId<Hold>((ids) => lookups.holds(ids), cache),
     /** The postings that captured each hold, oldest first. */
     captures: new DataLoader<string, Transaction[]>(async (ids) => {
       const rows = await ledger.lookups.captures(ids);

@@ -1,5 +1,5 @@
 import { Prisma } from "../db/generated/prisma/client";
-import type { JournalEntry, Transaction, TransactionType } from "../db/generated/prisma/client";
+import type { JournalEntry, TransactionType } from "../db/generated/prisma/client";
 import type { Sql } from "../db/sql";
 import type { AccountDirectory } from "./accountDirectory";
 import type { Caller } from "./caller";
@@ -9,8 +9,7 @@ import { claimOf } from "./idempotency";
 import { posted, type Journal, type Line, type Written } from "./journal";
 import { annotationRules, annotations } from "./postings";
 import { only, type ResultOf } from "./results";
-import { pickJournalEntry, pickTransaction, selectJournalEntry, selectTransaction } from "./rows";
-import { isUuid, Violations } from "./validation";
+import { Violations } from "./validation";
 
 export interface JournalLineInput {
   accountId: string;
@@ -45,9 +44,8 @@ export const MAX_ENTRY_LINES = 50;
 
 /**
  * Entries of any shape among accounts (postJournalEntry): a payment with a
- * fee is one entry of three lines. Also the reads of the journal as a whole:
- * an entry with its lines, and the totals that show no money was created or
- * lost.
+ * fee is one entry of three lines. Also the read of the journal as a whole:
+ * the totals that show no money was created or lost.
  */
 export class Entries {
   constructor(
@@ -104,20 +102,6 @@ export class Entries {
       replayed,
     });
     return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, success);
-  }
-
-  async entries(ids: readonly string[]): Promise<JournalEntry[]> {
-    const rows = await this.sql.query(
-      Prisma.sql`SELECT ${selectJournalEntry("e")} FROM journal_entries e WHERE e.id = ANY(${ids.filter(isUuid)}::uuid[])`,
-    );
-    return rows.map((row) => pickJournalEntry(row));
-  }
-
-  /** The lines of these entries, in the order they were written. */
-  async lines(entryIds: readonly string[]): Promise<Transaction[]> {
-    const rows = await this.sql.query(Prisma.sql`
-      SELECT ${selectTransaction("t")} FROM transactions t WHERE t.journal_entry_id = ANY(${entryIds}::uuid[]) ORDER BY t.id`);
-    return rows.map((row) => pickTransaction(row));
   }
 
   /**

@@ -11,7 +11,7 @@ import { claimOf, type StoredResult } from "./idempotency";
 import { posted, type Draft, type Journal, type Written } from "./journal";
 import { annotationRules, annotations } from "./postings";
 import { only, type ResultOf } from "./results";
-import { pickHold, selectHold } from "./rows";
+import type { Lookups } from "./lookups";
 import { isUuid, LIMITS, Violations } from "./validation";
 
 export interface AuthorizeHoldInput {
@@ -68,9 +68,6 @@ const MIN_EXPIRY_MS = 1000;
 /** Accounts one sweep releases the expired holds of, at most. */
 const SWEEP_BATCH = 50;
 
-/** What is left of a hold to capture or release: zero unless PENDING. */
-export const remainingOf = (hold: Hold) => hold.amount - hold.captured - hold.released;
-
 /*
  * Holds: money reserved on one account, in `balance` but out of the
  * available balance, until captured (posted, to the destination or out
@@ -84,6 +81,7 @@ export class Holds {
     private readonly db: Db,
     private readonly sql: Sql,
     private readonly journal: Journal,
+    private readonly lookups: Lookups,
     private readonly currencies: Currencies,
     private readonly directory: AccountDirectory,
     private readonly limits: HoldLimits,
@@ -172,7 +170,7 @@ export class Holds {
     };
     return this.journal.post(caller, draft, claim, answer, async (prior) => {
       const written = await this.journal.read(prior.journalEntryId!);
-      return answer({ ...written, hold: (await this.find([prior.holdId!]))[0] }, true);
+      return answer({ ...written, hold: (await this.lookups.holds([prior.holdId!]))[0] }, true);
     });
   }
 
@@ -198,29 +196,14 @@ export class Holds {
     return rows[0].swept as number;
   }
 
-  async find(ids: readonly string[]): Promise<Hold[]> {
-    const rows = await this.sql.query(Prisma.sql`SELECT ${selectHold("h")} FROM holds h WHERE h.id = ANY(${ids.filter(isUuid)}::uuid[])`);
-    return rows.map((row) => pickHold(row));
-  }
-
-  /** The holds with this reference that the caller may see (at most two: enough to tell one from several). */
-  async byReference(caller: Caller, reference: string): Promise<Hold[]> {
-    const owner = ownerScope(caller) ?? null;
-    const rows = await this.sql.query(Prisma.sql`
-      SELECT ${selectHold("h")} FROM holds h
-       WHERE h.reference = ${reference} AND (${owner}::text IS NULL OR h.owner_id = ${owner}::text)
-       LIMIT 2`);
-    return rows.map((row) => pickHold(row));
-  }
-
   /** The hold, if the caller may see it: a hold on another customer's account looks like no hold. */
   private async visible(caller: Caller, holdId: string): Promise<Hold | undefined> {
-    const [hold] = await this.find([holdId.toLowerCase()]);
+    const [hold] = await this.lookups.holds([holdId.toLowerCase()]);
     return hold && canSee(caller, hold.ownerId) ? hold : undefined;
   }
 
   private async replayHold(prior: StoredResult): Promise<HoldSuccess> {
-    const [hold] = await this.find([prior.holdId!]);
+    const [hold] = await this.lookups.holds([prior.holdId!]);
     const account = await this.db.account.findUniqueOrThrow({ where: { id: hold.accountId } });
     return { outcome: "HoldSuccess", hold, account, replayed: true };
   }

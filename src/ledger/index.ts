@@ -35,6 +35,7 @@ export class Ledger {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
     const journal = new Journal(db, sql, currencies);
+    const lookups = new Lookups(sql);
     return new Ledger(
       db,
       currencies,
@@ -42,10 +43,10 @@ export class Ledger {
       new Accounts(db, sql, currencies, directory),
       new Postings(journal, currencies, directory),
       new Entries(sql, journal, currencies, directory),
-      new Holds(db, sql, journal, currencies, directory, holdLimits),
+      new Holds(db, sql, journal, lookups, currencies, directory, holdLimits),
       new History(db, sql),
       new Reversals(db, sql, journal),
-      new Lookups(sql),
+      lookups,
     );
   }
 }

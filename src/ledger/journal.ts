@@ -70,6 +70,9 @@ export interface Written {
   hold: Hold | null;
 }
 
+/** What is left of a hold to capture or release: zero unless PENDING. */
+export const remainingOf = (hold: Hold) => hold.amount - hold.captured - hold.released;
+
 /** The lines of an entry that moved money. */
 export function posted(written: Written): { entry: JournalEntry; lines: Posted[] } {
   return { entry: written.entry!, lines: written.lines.filter((line): line is Posted => line.transaction !== null) };
@@ -192,7 +195,7 @@ export class Journal {
       case "HOLD_EXPIRED":
         return fail.holdExpired(hold!.id, hold!.expiresAt);
       case "AMOUNT_EXCEEDS_HOLD":
-        return fail.amountExceedsHold(hold!.id, format(why.amount), format(hold!.amount - hold!.captured - hold!.released));
+        return fail.amountExceedsHold(hold!.id, format(why.amount), format(remainingOf(hold!)));
       default:
         throw new Error(`post_entry refused with an unknown reason ${code}`);
     }

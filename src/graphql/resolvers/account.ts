@@ -1,7 +1,6 @@
 import {
   getArgumentValues,
   getNamedType,
-  GraphQLError,
   Kind,
   type FieldNode,
   type GraphQLObjectType,
@@ -15,6 +14,7 @@ import { canSee, ownerScope } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequestError, type HistoryRequest } from "../../ledger/history";
 import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
+import { requireOneOf } from "../lookup";
 import { AccountFilter, TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
 import { Account, AccountConnection, HoldConnection, TransactionConnection } from "../types";
@@ -32,9 +32,7 @@ export class AccountResolver {
     @Arg("id", () => ID, { nullable: true, description: "The account's id." }) id?: string,
     @Arg("accountNumber", () => String, { nullable: true, description: "The account's number." }) accountNumber?: string,
   ): Promise<AccountRow | null> {
-    if ((id == null) === (accountNumber == null)) {
-      throw new GraphQLError("give exactly one of id and accountNumber", { extensions: { code: "BAD_USER_INPUT" } });
-    }
+    requireOneOf({ id, accountNumber });
     const history = id != null ? historyAsked(info) : undefined;
     if (history) {
       const found = await this.withHistory(ctx, id!, history).catch((error: unknown) => {

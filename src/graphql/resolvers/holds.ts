@@ -1,10 +1,11 @@
-import { GraphQLError, type GraphQLResolveInfo } from "graphql";
+import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from "type-graphql";
 import type { Account as AccountRow, Hold as HoldRow, Transaction as TransactionRow } from "../../db/generated/prisma/client";
 import { canSee } from "../../ledger/caller";
-import { remainingOf } from "../../ledger/holds";
+import { remainingOf } from "../../ledger/journal";
 import { checkPublicAccountSelection } from "../authorization";
 import type { Context } from "../context";
+import { requireOneOf, theOneReferenced } from "../lookup";
 import { MoneyScalar } from "../scalars";
 import { Account, Hold, Transaction } from "../types";
 
@@ -20,18 +21,10 @@ export class HoldResolver {
     @Arg("id", () => ID, { nullable: true, description: "The hold's id." }) id?: string,
     @Arg("reference", () => String, { nullable: true, description: "The reference given when it was authorized." }) reference?: string,
   ): Promise<HoldRow | null> {
-    if ((id == null) === (reference == null)) {
-      throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
-    }
-    if (id != null) {
-      const hold = await ctx.loaders.hold.load(id);
-      return hold && canSee(ctx.caller, hold.ownerId) ? hold : null;
-    }
-    const found = await ctx.ledger.holds.byReference(ctx.caller, reference!);
-    if (found.length > 1) {
-      throw new GraphQLError("several owners use this reference: look the hold up by id", { extensions: { code: "BAD_USER_INPUT" } });
-    }
-    return found[0] ?? null;
+    requireOneOf({ id, reference });
+    if (id == null) return theOneReferenced(await ctx.ledger.lookups.holdsByReference(ctx.caller, reference!), "hold");
+    const hold = await ctx.loaders.hold.load(id);
+    return hold && canSee(ctx.caller, hold.ownerId) ? hold : null;
   }
 
   @FieldResolver(() => Account, { description: "The account the money is reserved on." })

@@ -1,4 +1,3 @@
-import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import type {
   Account as AccountRow,
@@ -11,6 +10,7 @@ import { canSee, seesActors } from "../../ledger/caller";
 import { DEFAULT_PAGE_SIZE } from "../../ledger/history";
 import { HISTORY_PAGE_ARGUMENTS, toConnection } from "../connections";
 import type { Context } from "../context";
+import { requireOneOf, theOneReferenced } from "../lookup";
 import { TransactionFilter } from "../filters";
 import { MoneyScalar } from "../scalars";
 import { Account, Hold, JournalEntry, Transaction, TransactionConnection } from "../types";
@@ -32,21 +32,11 @@ export class TransactionResolver {
     })
     reference?: string,
   ): Promise<TransactionRow | null> {
-    if ((id == null) === (reference == null)) {
-      throw new GraphQLError("give exactly one of id and reference", { extensions: { code: "BAD_USER_INPUT" } });
-    }
-    if (id == null) return this.byReference(ctx, reference!);
+    requireOneOf({ id, reference });
+    if (id == null) return theOneReferenced(await ctx.ledger.lookups.byReference(ctx.caller, reference!), "transaction");
     const transaction = await ctx.loaders.transaction.load(id);
     const account = transaction && (await ctx.loaders.account.load(transaction.accountId));
     return account && canSee(ctx.caller, account.ownerId) ? transaction : null;
-  }
-
-  private async byReference(ctx: Context, reference: string): Promise<TransactionRow | null> {
-    const found = await ctx.ledger.lookups.byReference(ctx.caller, reference);
-    if (found.length > 1) {
-      throw new GraphQLError("several owners use this reference: look the transaction up by id", { extensions: { code: "BAD_USER_INPUT" } });
-    }
-    return found[0] ?? null;
   }
 
   @Query(() => TransactionConnection, {
