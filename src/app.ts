@@ -71,7 +71,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
   }
   const url = embedded?.url ?? config.databaseUrl!;
-  const applied = await applyMigrations(url);
+  const applied = await applyMigrations(config.directDatabaseUrl ?? url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
   const { auth, developmentToken } = await authentication(config, Boolean(embedded), log);
@@ -79,6 +79,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
   const { db, sql, close } = createDatabase(url, {
     // The embedded database runs one transaction at a time: more connections only queue.
     poolSize: embedded ? Math.min(config.poolSize, 8) : config.poolSize,
+    pooler: config.pooler,
     statementTimeoutMs: config.limits.requestTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     poolTimeoutMs: config.poolTimeoutMs,
@@ -101,7 +102,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     beforeMark: options.beforeMark,
   });
   started.add(() => events.stop());
-  const probe = readiness(url, readMigrations().migrationDirectories.map((m) => m.path));
+  const probe = readiness(url, config.pooler, readMigrations().migrationDirectories.map((m) => m.path));
   started.add(() => probe.close());
   const server = await startServer({
     schema: await createSchema(undefined, options.resolvers),

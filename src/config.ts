@@ -55,6 +55,14 @@ export interface Config {
   host: string;
   /** A PostgreSQL URL, or undefined for the embedded database. */
   databaseUrl?: string;
+  /** How DATABASE_URL reaches PostgreSQL: straight, or through a pooler in transaction mode (docs/scaling.md). */
+  pooler: Pooler;
+  /**
+   * Where migrations run, when not on DATABASE_URL: straight to PostgreSQL.
+   * They take a session lock, which a pooler in transaction mode would leave
+   * on a server connection that other clients then get.
+   */
+  directDatabaseUrl?: string;
   /** Where the embedded database keeps its files. */
   dataDir: string;
   logLevel: string;
@@ -64,7 +72,7 @@ export interface Config {
   poolTimeoutMs: number;
   /** How long a statement waits for a row lock: less than it may run, so waiters on a held row give their connections back sooner. */
   lockTimeoutMs: number;
-  /** Prepare the ledger's statements once per connection (off behind a pooler in transaction mode). */
+  /** Prepare the ledger's statements once per connection (off by default behind a pooler in transaction mode). */
   preparedStatements: boolean;
   production: boolean;
   auth: AuthConfig;
@@ -88,6 +96,10 @@ export interface HoldConfig {
   /** How often each process releases expired holds. */
   sweepIntervalMs: number;
 }
+
+/** "transaction": a pooler (PgBouncer pool_mode = transaction) may give each transaction another server connection. */
+export type Pooler = "none" | "transaction";
+const POOLERS: Pooler[] = ["none", "transaction"];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -189,20 +201,37 @@ function eventsConfig(env: NodeJS.ProcessEnv): EventsConfig {
  * %-escape would otherwise fail later, deep in the driver. The message never
  * repeats the URL: it may hold a password.
  */
-function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.DATABASE_URL || undefined;
+function databaseUrl(env: NodeJS.ProcessEnv, name = "DATABASE_URL"): string | undefined {
+  const raw = env[name] || undefined;
   if (!raw) return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || !/^postgres(ql)?:$/.test(url.protocol)) {
-    throw new Error("DATABASE_URL must be a URL like postgresql://user:password@host:5432/database (with a numeric port, if any)");
+    throw new Error(`${name} must be a URL like postgresql://user:password@host:5432/database (with a numeric port, if any)`);
   }
-  if (!url.hostname && !url.searchParams.get("host")) throw new Error("DATABASE_URL names no host");
+  if (!url.hostname && !url.searchParams.get("host")) throw new Error(`${name} names no host`);
   try {
     for (const part of [url.username, url.password, url.hostname, url.pathname]) decodeURIComponent(part);
   } catch {
-    throw new Error("DATABASE_URL has a malformed %-escape (write a literal % as %25)");
+    throw new Error(`${name} has a malformed %-escape (write a literal % as %25)`);
   }
   return raw;
+}
+
+/** DB_POOLER, and the direct URL that transaction mode requires for migrations. */
+function pooling(env: NodeJS.ProcessEnv) {
+  const pooler = (env.DB_POOLER || "none") as Pooler;
+  if (!POOLERS.includes(pooler)) throw new Error(`DB_POOLER must be one of ${POOLERS.join(", ")}, not "${env.DB_POOLER}"`);
+  const directDatabaseUrl = databaseUrl(env, "DIRECT_DATABASE_URL");
+  if (pooler === "transaction") {
+    if (!env.DATABASE_URL) throw new Error("DB_POOLER=transaction needs DATABASE_URL (the pooler's address); the embedded database has no pooler");
+    if (!directDatabaseUrl) throw new Error("DB_POOLER=transaction needs DIRECT_DATABASE_URL: migrations take a session lock, which must not go through the pooler");
+  }
+  return {
+    pooler,
+    directDatabaseUrl,
+    // Named statements live in one server session; PgBouncer >= 1.21 with max_prepared_statements keeps them across (then set true).
+    preparedStatements: flag(env, "DB_PREPARED_STATEMENTS", pooler !== "transaction"),
+  };
 }
 
 /** A lock timeout at or above the statement timeout would never fire: the statement timeout would, later. */
@@ -225,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "127.0.0.1",
     databaseUrl: databaseUrl(env),
+    ...pooling(env),
     dataDir: path.resolve(env.SOLVENT_DATA_DIR || ".solvent-data"),
     logLevel,
     // Postings are short single statements: a few connections per core keep PostgreSQL busy without queueing in it.
@@ -232,7 +262,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Queueing for a connection takes milliseconds under normal load; seconds mean the pool is stuck (on a lock, say).
     poolTimeoutMs: integer(env, "DB_POOL_TIMEOUT_MS", 5000, 1, 600_000),
     lockTimeoutMs: lockTimeoutMs(env, requestTimeoutMs),
-    preparedStatements: flag(env, "DB_PREPARED_STATEMENTS", true),
     production,
     auth: authConfig(env),
     introspection: flag(env, "GRAPHQL_INTROSPECTION", !production),

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type { Pooler } from "../config";
 import { PrismaClient } from "./generated/prisma/client";
+import { createPool } from "./pool";
 import { Sql, type QueryListener } from "./sql";
 
 export type Db = PrismaClient;
@@ -8,6 +9,8 @@ export type { QueryListener } from "./sql";
 
 export interface DbOptions {
   poolSize: number;
+  /** Straight to PostgreSQL (the default) or through a pooler in transaction mode (see createPool). */
+  pooler?: Pooler;
   /** Told when an idle connection breaks (the pool replaces it at the next use). */
   onIdleError?: (error: Error) => void;
   /** PostgreSQL cancels any statement that runs longer. */
@@ -30,15 +33,9 @@ export interface Database {
 
 export function createDatabase(
   url: string,
-  { poolSize, statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
+  { poolSize, pooler = "none", statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
 ): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    statement_timeout: statementTimeoutMs,
-    lock_timeout: lockTimeoutMs,
-    connectionTimeoutMillis: poolTimeoutMs,
-  });
+  const pool = createPool(url, { max: poolSize, pooler, statementTimeoutMs, lockTimeoutMs, connectionTimeoutMillis: poolTimeoutMs });
   pool.on("error", onIdleError);
   const adapter = new PrismaPg(pool);
   const db = onQuery ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type { Pooler } from "../config";
+import { createPool } from "./pool";
 
 /** A readiness probe usually gives up after 1 s: the check answers within that, ready or not. */
 const READINESS_TIMEOUT_MS = 1000;
@@ -15,13 +16,13 @@ export interface Readiness {
  * stays locked. Connecting and the query are both bounded; a connection
  * whose query timed out is dropped, not reused.
  */
-export function readiness(url: string, expectedMigrations: string[]): Readiness {
-  const pool = new pg.Pool({
-    connectionString: url,
+export function readiness(url: string, pooler: Pooler, expectedMigrations: string[]): Readiness {
+  const pool = createPool(url, {
     max: 1,
+    pooler,
     connectionTimeoutMillis: READINESS_TIMEOUT_MS,
-    query_timeout: READINESS_TIMEOUT_MS,
-    statement_timeout: READINESS_TIMEOUT_MS,
+    queryTimeoutMs: READINESS_TIMEOUT_MS,
+    statementTimeoutMs: READINESS_TIMEOUT_MS,
   });
   // A broken idle connection is replaced at the next check, which says whether the database answers.
   pool.on("error", () => {});
