@@ -3,7 +3,7 @@ import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdi
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Copy, DockerfileParser, Env, Run, Workdir, type ImageTemplate } from "dockerfile-ast";
+import { Copy, DockerfileParser, Env, Run, User, Volume, Workdir, type ImageTemplate } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { parse as parseYaml } from "yaml";
 import { PROJECT_ROOT } from "../src/paths";
@@ -81,9 +81,20 @@ function checkNodeOptions(command: string[]) {
   );
 }
 
+/** The image runs as a user of its own, writing only to the data folder, a volume. */
+function checkUserAndVolume(runtime: ImageTemplate, imageEnv: Record<string, string>) {
+  const instructions = runtime.getInstructions();
+  const user = instructions.filter((instruction) => instruction instanceof User).pop()?.getArgumentsContent();
+  check(user && !/^(root|0)(:|$)/.test(user), `the image must run as a USER other than root, not ${user ?? "root (no USER)"}`);
+  const volumes = instructions.filter((instruction) => instruction instanceof Volume).flatMap((volume) => volume.getArguments().map((argument) => argument.getValue()));
+  check(volumes.includes(imageEnv.SOLVENT_DATA_DIR), `SOLVENT_DATA_DIR (${imageEnv.SOLVENT_DATA_DIR}) is not a VOLUME of the image`);
+}
+
 function userIds(user: string) {
-  const id = (flag: string) => Number(spawnSync("id", [flag, user], { encoding: "utf8" }).stdout.trim());
-  return { uid: id("-u"), gid: id("-g") };
+  const id = (flag: string) => Number(spawnSync("id", [flag, user], { encoding: "utf8" }).stdout.trim() || NaN);
+  const ids = { uid: id("-u"), gid: id("-g") };
+  check(Number.isInteger(ids.uid) && Number.isInteger(ids.gid), `no user ${user} on this machine`);
+  return ids;
 }
 
 /**
@@ -172,6 +183,7 @@ async function main() {
   try {
     mkdirSync(appDir);
     const imageEnv = assemble(stages, appDir);
+    checkUserAndVolume(stages.runtime, imageEnv);
     checkReadOnly(appDir);
     const user = userIds(RUNTIME_USER);
     mkdirSync(dataDir);
