@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { getNamedType, OperationTypeNode, type GraphQLSchema } from "graphql";
+import { getNamedType, OperationTypeNode, visit, type DocumentNode, type GraphQLSchema } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import { TokenBucket } from "limiter";
 import { LRUCache } from "lru-cache";
@@ -46,9 +46,39 @@ const pageCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
   return 1 + childComplexity * Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
 };
 
+/** Whether a variable decides the cost: one in a `first` argument or in a directive (@skip, @include). */
+function costReadsVariables(document: DocumentNode): boolean {
+  let reads = false;
+  visit(document, {
+    Argument(argument, _key, _parent, _path, ancestors) {
+      const owner = ancestors[ancestors.length - 1] as { kind?: string };
+      if (argument.name.value !== "first" && owner.kind !== "Directive") return false;
+      visit(argument.value, { Variable: () => void (reads = true) });
+      return false;
+    },
+  });
+  return reads;
+}
+
 export function costLimit(schema: GraphQLSchema, maxCost: number): Check {
+  // Apollo hands every request with the same text the same parsed document: a cost that
+  // no variable decides (every mutation's, most queries') is computed once per document.
+  const fixedCosts = new WeakMap<DocumentNode, Map<string | undefined, number>>();
+  const costOf = (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined) => {
+    let costs = fixedCosts.get(document);
+    if (!costs) {
+      costs = new Map();
+      if (!costReadsVariables(document)) fixedCosts.set(document, costs);
+    }
+    let cost = costs.get(operationName);
+    if (cost === undefined) {
+      cost = getComplexity({ schema, query: document, variables, operationName, estimators: [pageCost] });
+      if (fixedCosts.has(document)) costs.set(operationName, cost);
+    }
+    return cost;
+  };
   return ({ request, document }) => {
-    const cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [pageCost] });
+    const cost = costOf(document, request.variables, request.operationName ?? undefined);
     if (cost > maxCost) {
       throw clientError(`this operation would cost ${cost}, more than the ${maxCost} allowed: ask for fewer or smaller pages`, "QUERY_TOO_COSTLY", 400, {
         extensions: { cost, maxCost },
