@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { tempDir } from "./tempDir";
 
 /** Debian's PgBouncer (`apt-get install pgbouncer`; 1.18 on bookworm), or the one PGBOUNCER names. */
 const PGBOUNCER = process.env.PGBOUNCER ?? "/usr/sbin/pgbouncer";
@@ -29,14 +29,15 @@ async function freePort(): Promise<number> {
 /**
  * PgBouncer in transaction mode in front of the database `databaseUrl` names,
  * with the packaged defaults otherwise (no max_prepared_statements in 1.18).
- * It refuses to run as root, so as root it runs as the postgres user.
+ * It refuses to run as root, so as root it runs as the postgres user. Outside jest
+ * too (the benchmark's pooler scenario): its folder goes when it stops.
  */
 export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
   if (!existsSync(PGBOUNCER)) throw new Error(`no PgBouncer at ${PGBOUNCER}: apt-get install pgbouncer (or set PGBOUNCER)`);
   const target = new URL(databaseUrl);
   const user = decodeURIComponent(target.username) || "postgres";
   const database = target.pathname.slice(1);
-  const dir = tempDir("pgbouncer");
+  const dir = mkdtempSync(path.join(tmpdir(), "solvent-pgbouncer-"));
   const port = await freePort();
   const config = path.join(dir, "pgbouncer.ini");
   const logFile = path.join(dir, "pgbouncer.log");
@@ -73,8 +74,10 @@ export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
       break;
     } catch (error) {
       if (attempt === 50 || child.exitCode !== null) {
+        const logged = log();
         child.kill("SIGKILL");
-        throw new Error(`PgBouncer did not start: ${(error as Error).message}\n${log()}`);
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`PgBouncer did not start: ${(error as Error).message}\n${logged}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {
@@ -87,6 +90,7 @@ export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
     async stop() {
       child.kill("SIGTERM");
       await exited;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
