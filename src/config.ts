@@ -78,6 +78,15 @@ export interface Config {
   idempotencyPurgeIntervalSeconds: number;
   events: EventsConfig;
   holds: HoldConfig;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: TracingConfig;
+}
+
+export interface TracingConfig {
+  /** The OTLP collector's base URL (spans go to its /v1/traces). */
+  endpoint: string;
+  /** The `service.name` of every span. */
+  serviceName: string;
 }
 
 export interface HoldConfig {
@@ -252,7 +261,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),
     events: eventsConfig(env),
     holds: holdConfig(env),
+    tracing: tracingConfig(env),
   };
+}
+
+function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | undefined {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (!endpoint) return undefined;
+  if (!(URL.canParse(endpoint) && /^https?:$/.test(new URL(endpoint).protocol))) {
+    throw new Error("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL");
+  }
+  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || "solvent" };
 }
 
 function holdConfig(env: NodeJS.ProcessEnv): HoldConfig {

@@ -1,0 +1,85 @@
+import type { NodeSDKConfiguration } from "@opentelemetry/sdk-node";
+import type { TracingConfig } from "./config";
+
+/*
+ * OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The
+ * instrumentations patch http, express, graphql and pg as they are required,
+ * so tracing starts before the server's modules load (main.ts loads ./app
+ * after it). The OpenTelemetry packages are required in startTracing only:
+ * with tracing off none of them is loaded.
+ */
+
+export type SpanProcessor = NonNullable<NodeSDKConfiguration["spanProcessors"]>[number];
+
+export interface Tracing {
+  /** Exports the spans still buffered, then stops; gives up after `timeoutMs`, so that an unreachable collector cannot hold up the exit. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** Probes and scrapes come every few seconds: as traces they would bury the requests'. */
+const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** GraphQL over GET carries the document and its variables in the query string. */
+const GRAPHQL_QUERY_PARAMETERS = ["query", "variables", "extensions"];
+
+/**
+ * Registers the instrumentations and a tracer provider exporting to the
+ * configured endpoint (OTLP over HTTP, JSON), or to `spanProcessor` (tests).
+ */
+export function startTracing(config: TracingConfig, spanProcessor?: SpanProcessor): Tracing {
+  const { NodeSDK, api, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
+  const { ExpressInstrumentation } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
+  const { GraphQLInstrumentation } = require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
+  const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
+
+  const sdk = new NodeSDK({
+    serviceName: config.serviceName,
+    // A trace starts only at a request the server receives (or continues the caller's, from its traceparent header).
+    // Work outside requests is never a trace: start-up (Apollo checks the schema with an introspection query),
+    // the outbox relay, hold sweeps and purges, GraphQL subscriptions over WebSocket.
+    sampler: new tracing.ParentBasedSampler({
+      root: {
+        shouldSample: (_context, _traceId, _name, kind) => ({
+          decision: kind === api.SpanKind.SERVER ? tracing.SamplingDecision.RECORD_AND_SAMPLED : tracing.SamplingDecision.NOT_RECORD,
+        }),
+        toString: () => "IncomingRequestsOnly",
+      },
+    }),
+    // A batch processor (OTEL_BSP_* tune it) unless a test gives its own.
+    ...(spanProcessor ? { spanProcessors: [spanProcessor] } : { traceExporter: new OTLPTraceExporter({ url: tracesUrl(config.endpoint) }) }),
+    // Traces only: left unset, the SDK would export metrics and logs by OTLP too (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER default to otlp).
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.url ?? "/", "http://localhost").pathname),
+        redactedQueryParamsServer: GRAPHQL_QUERY_PARAMETERS,
+        // Calls outside a request would be dropped by the sampler: no need to make their spans.
+        requireParentforOutgoingSpans: true,
+      }),
+      new ExpressInstrumentation(),
+      // Parse, validate and execute (named after the operation); a span per resolved field would multiply
+      // a history read's spans by its rows, and the statements under execute already show where time goes.
+      new GraphQLInstrumentation({ ignoreResolveSpans: true, allowValues: false }),
+      // Statement text only (values stay out: enhancedDatabaseReporting is off). Statements outside a request
+      // (the outbox relay polls every 200 ms) would be dropped by the sampler; requireParentSpan spares making their spans.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+  return {
+    stop: (timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`spans not exported within ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
+        sdk.shutdown().then(resolve, reject).finally(() => clearTimeout(timer));
+      }),
+  };
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL: traces go to its /v1/traces, as the OTLP specification says. */
+function tracesUrl(endpoint: string): string {
+  return new URL("v1/traces", endpoint.endsWith("/") ? endpoint : `${endpoint}/`).toString();
+}
