@@ -9,7 +9,7 @@ import type { TracingConfig } from "./config";
  * with tracing off none of them is loaded.
  */
 
-export type SpanProcessor = NonNullable<NodeSDKConfiguration["spanProcessors"]>[number];
+type SpanProcessor = NonNullable<NodeSDKConfiguration["spanProcessors"]>[number];
 
 export interface Tracing {
   /** Exports the spans still buffered, then stops; gives up after `timeoutMs`, so that an unreachable collector cannot hold up the exit. */
@@ -22,22 +22,25 @@ const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /** GraphQL over GET carries the document and its variables in the query string. */
 const GRAPHQL_QUERY_PARAMETERS = ["query", "variables", "extensions"];
 
-/**
- * Registers the instrumentations and a tracer provider exporting to the
- * configured endpoint (OTLP over HTTP, JSON), or to `spanProcessor` (tests).
- */
-export function startTracing(config: TracingConfig, spanProcessor?: SpanProcessor): Tracing {
-  const { NodeSDK, api, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+/** Registers the instrumentations and a tracer provider exporting to the configured collector (OTLP over HTTP, JSON; OTEL_BSP_* tune the batches). */
+export function startTracing(config: TracingConfig): Tracing {
+  const { tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  return traceInto(config.serviceName, new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(config.endpoint) })));
+}
+
+/** Registers the instrumentations and a tracer provider handing its spans to `spanProcessor` (the tests give an in-memory one). */
+export function traceInto(serviceName: string, spanProcessor: SpanProcessor): Tracing {
+  const { NodeSDK, api, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
   const { ExpressInstrumentation } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
   const { GraphQLInstrumentation } = require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
   const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
 
   const sdk = new NodeSDK({
-    serviceName: config.serviceName,
+    serviceName,
     // A trace starts only at a request the server receives (or continues the caller's, from its traceparent header).
-    // Work outside requests is never a trace: start-up (Apollo checks the schema with an introspection query),
+    // Work outside requests is never a trace: start-up (which runs an introspection query of its own),
     // the outbox relay, hold sweeps and purges, GraphQL subscriptions over WebSocket.
     sampler: new tracing.ParentBasedSampler({
       root: {
@@ -47,8 +50,7 @@ export function startTracing(config: TracingConfig, spanProcessor?: SpanProcesso
         toString: () => "IncomingRequestsOnly",
       },
     }),
-    // A batch processor (OTEL_BSP_* tune it) unless a test gives its own.
-    ...(spanProcessor ? { spanProcessors: [spanProcessor] } : { traceExporter: new OTLPTraceExporter({ url: tracesUrl(config.endpoint) }) }),
+    spanProcessors: [spanProcessor],
     // Traces only: left unset, the SDK would export metrics and logs by OTLP too (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER default to otlp).
     metricReaders: [],
     logRecordProcessors: [],
