@@ -82,9 +82,8 @@ export interface Config {
   tracing?: TracingConfig;
 }
 
+/** The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT and its other settings itself (src/tracing.ts). */
 export interface TracingConfig {
-  /** The OTLP collector's base URL (spans go to its /v1/traces). */
-  endpoint: string;
   /** The `service.name` of every span. */
   serviceName: string;
 }
@@ -271,7 +270,7 @@ function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | undefined {
   if (!(URL.canParse(endpoint) && /^https?:$/.test(new URL(endpoint).protocol))) {
     throw new Error("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL");
   }
-  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || "solvent" };
+  return { serviceName: env.OTEL_SERVICE_NAME || "solvent" };
 }
 
 function holdConfig(env: NodeJS.ProcessEnv): HoldConfig {

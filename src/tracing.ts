@@ -22,11 +22,15 @@ const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /** GraphQL over GET carries the document and its variables in the query string. */
 const GRAPHQL_QUERY_PARAMETERS = ["query", "variables", "extensions"];
 
-/** Registers the instrumentations and a tracer provider exporting to the configured collector (OTLP over HTTP, JSON; OTEL_BSP_* tune the batches). */
+/**
+ * Registers the instrumentations and a tracer provider exporting by OTLP over HTTP (JSON). The exporter
+ * reads its standard settings itself: OTEL_EXPORTER_OTLP_ENDPOINT (spans go to its /v1/traces), _HEADERS,
+ * _TIMEOUT and their _TRACES_ variants; OTEL_BSP_* tune the batches.
+ */
 export function startTracing(config: TracingConfig): Tracing {
   const { tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
-  return traceInto(config.serviceName, new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(config.endpoint) })));
+  return traceInto(config.serviceName, new tracing.BatchSpanProcessor(new OTLPTraceExporter()));
 }
 
 /** Registers the instrumentations and a tracer provider handing its spans to `spanProcessor` (the tests give an in-memory one). */
@@ -79,9 +83,4 @@ export function traceInto(serviceName: string, spanProcessor: SpanProcessor): Tr
         sdk.shutdown().then(resolve, reject).finally(() => clearTimeout(timer));
       }),
   };
-}
-
-/** OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL: traces go to its /v1/traces, as the OTLP specification says. */
-function tracesUrl(endpoint: string): string {
-  return new URL("v1/traces", endpoint.endsWith("/") ? endpoint : `${endpoint}/`).toString();
 }

@@ -275,6 +275,6 @@ it("loads no OpenTelemetry package but the API when OTEL_EXPORTER_OTLP_ENDPOINT 
 it("refuses an OTEL_EXPORTER_OTLP_ENDPOINT that is not an http(s) URL, and names the service solvent unless OTEL_SERVICE_NAME says otherwise", () => {
   expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" })).toThrow("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL");
   expect(loadConfig({}).tracing).toBeUndefined();
-  expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).tracing).toEqual({ endpoint: "http://collector:4318", serviceName: "solvent" });
+  expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).tracing).toEqual({ serviceName: "solvent" });
   expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SERVICE_NAME: "ledger" }).tracing?.serviceName).toBe("ledger");
 });
