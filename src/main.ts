@@ -21,7 +21,7 @@ function configure(): { config: Config; log: Logger } {
 
 async function main() {
   const { config, log } = configure();
-  const tracing = config.tracing && startTracing(config.tracing);
+  const tracing = config.tracing && startTracing(config.tracing, log);
   // Loaded only now: tracing patches http, express, graphql and pg as they are required.
   const { startSolvent } = require("./app") as typeof import("./app");
   // startSolvent has stopped whatever it had started when it fails: one log line, with the details under err.

@@ -1,5 +1,6 @@
 import type { NodeSDKConfiguration } from "@opentelemetry/sdk-node";
 import type { TracingConfig } from "./config";
+import type { Logger } from "./logger";
 
 /*
  * OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The
@@ -27,14 +28,14 @@ const GRAPHQL_QUERY_PARAMETERS = ["query", "variables", "extensions"];
  * reads its standard settings itself: OTEL_EXPORTER_OTLP_ENDPOINT (spans go to its /v1/traces), _HEADERS,
  * _TIMEOUT and their _TRACES_ variants; OTEL_BSP_* tune the batches.
  */
-export function startTracing(config: TracingConfig): Tracing {
+export function startTracing(config: TracingConfig, log: Logger): Tracing {
   const { tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
-  return traceInto(config.serviceName, new tracing.BatchSpanProcessor(new OTLPTraceExporter()));
+  return traceInto(config.serviceName, new tracing.BatchSpanProcessor(new OTLPTraceExporter()), log);
 }
 
 /** Registers the instrumentations and a tracer provider handing its spans to `spanProcessor` (the tests give an in-memory one). */
-export function traceInto(serviceName: string, spanProcessor: SpanProcessor): Tracing {
+export function traceInto(serviceName: string, spanProcessor: SpanProcessor, log: Logger): Tracing {
   const { NodeSDK, api, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
   const { ExpressInstrumentation } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
@@ -74,6 +75,9 @@ export function traceInto(serviceName: string, spanProcessor: SpanProcessor): Tr
       new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
     ],
   });
+  // The SDK reports its failures (a collector out of reach: the batch is dropped) to its diagnostic logger, silent by default.
+  const report = (message: string, ...details: unknown[]) => log.warn({ details: details.map(String) }, `tracing: ${message}`);
+  api.diag.setLogger({ error: report, warn: report, info: () => {}, debug: () => {}, verbose: () => {} }, api.DiagLogLevel.WARN);
   sdk.start();
   return {
     stop: (timeoutMs) =>

@@ -85,9 +85,11 @@ async function receiver() {
   };
 }
 
+const adminToken = () => signToken(new TextEncoder().encode(SECRET), ADMIN, { expiresInSeconds: 3600 });
+
 /** Sends the requests every test traces; returns how many it sent. */
 async function sendRequests(url: string): Promise<number> {
-  const token = await signToken(new TextEncoder().encode(SECRET), ADMIN, { expiresInSeconds: 3600 });
+  const token = await adminToken();
   const post = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(url, {
       method: "POST",
@@ -256,6 +258,19 @@ it("exports by OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, and sends the last
     await collector.close();
     await webhooks.close();
   }
+});
+
+it("answers while the collector is out of reach, and says so in the log", async () => {
+  const server = spawnServer({ ...serverEnv("http://127.0.0.1:9"), LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_BSP_SCHEDULE_DELAY: "100" });
+  const response = await fetch(await serving(server), {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await adminToken()}` },
+    body: JSON.stringify({ query: "{ accounts(first: 1) { edges { node { id } } } }" }),
+  });
+  expect(response.status).toBe(200);
+  while (!logLines(server).some((line) => line.level === 40 && String(line.msg).startsWith("tracing: "))) await sleep(50);
+  server.child.kill("SIGTERM");
+  expect(await exitCode(server, 30_000)).toBe(0);
 });
 
 it("loads no OpenTelemetry package but the API when OTEL_EXPORTER_OTLP_ENDPOINT is unset", async () => {

@@ -11,9 +11,10 @@ const { traceInto } = require("../../dist/src/tracing");
 const { loadConfig } = require("../../dist/src/config");
 const { createLogger } = require("../../dist/src/logger");
 
+const log = createLogger("warn");
 const exporter = new tracing.InMemorySpanExporter();
 // Loads nothing of the server yet: the app is required below, after the instrumentations are in place.
-const traced = traceInto("solvent", new tracing.SimpleSpanProcessor(exporter));
+const traced = traceInto("solvent", new tracing.SimpleSpanProcessor(exporter), log);
 const { startSolvent } = require("../../dist/src/app");
 
 const spans = () =>
@@ -26,7 +27,7 @@ const spans = () =>
     attributes: span.attributes,
   }));
 
-startSolvent(loadConfig(), createLogger("warn")).then((solvent) => {
+startSolvent(loadConfig(), log).then((solvent) => {
   process.stdout.write(JSON.stringify({ url: solvent.url }) + "\n");
   process.on("message", async (message) => {
     if (message === "spans") process.send(spans());
