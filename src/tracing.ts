@@ -6,8 +6,8 @@ import type { Logger } from "./logger";
  * OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The
  * instrumentations patch http, express, graphql and pg as they are required,
  * so tracing starts before the server's modules load (main.ts loads ./app
- * after it). The OpenTelemetry packages are required in startTracing only:
- * with tracing off none of them is loaded.
+ * after it). The OpenTelemetry packages are required inside the functions
+ * below: with tracing off none of them is loaded.
  */
 
 type SpanProcessor = NonNullable<NodeSDKConfiguration["spanProcessors"]>[number];
@@ -61,7 +61,7 @@ export function traceInto(serviceName: string, spanProcessor: SpanProcessor, log
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.url ?? "/", "http://localhost").pathname),
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(request.url?.split("?")[0] ?? ""),
         redactedQueryParamsServer: GRAPHQL_QUERY_PARAMETERS,
         // Calls outside a request would be dropped by the sampler: no need to make their spans.
         requireParentforOutgoingSpans: true,
