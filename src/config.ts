@@ -86,6 +86,14 @@ export interface Config {
   idempotencyPurgeIntervalSeconds: number;
   events: EventsConfig;
   holds: HoldConfig;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: TracingConfig;
+}
+
+/** The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT and its other settings itself (src/tracing.ts). */
+export interface TracingConfig {
+  /** The `service.name` of every span. */
+  serviceName: string;
 }
 
 export interface HoldConfig {
@@ -281,7 +289,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyPurgeIntervalSeconds: integer(env, "IDEMPOTENCY_PURGE_INTERVAL_SECONDS", 600, 1, 86_400),
     events: eventsConfig(env),
     holds: holdConfig(env),
+    tracing: tracingConfig(env),
   };
+}
+
+function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | undefined {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (!endpoint) return undefined;
+  if (!(URL.canParse(endpoint) && /^https?:$/.test(new URL(endpoint).protocol))) {
+    throw new Error("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL");
+  }
+  return { serviceName: env.OTEL_SERVICE_NAME || "solvent" };
 }
 
 function holdConfig(env: NodeJS.ProcessEnv): HoldConfig {
