@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createDatabase } from "../src/db/client";
+import { createDatabase, type Database } from "../src/db/client";
 import { History, type HistoryRequest, type Page, type PageRequest } from "../src/ledger/history";
 import { accountId, accountIdSql, createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, withClient, type BenchDatabase } from "./database";
 import { percentile } from "./measurement";
@@ -12,8 +12,8 @@ import { describeMachine, table } from "./report";
  * stay flat? Each size is a database of its own, seeded with SQL: one account
  * with `postings` postings among `postings / 5` accounts (the issue measured
  * 1,000,000 and 200,002). Each read goes through the ledger's own code
- * (History, the statements the API sends), is timed `rounds` times, and
- * its median at the largest size is compared with the smallest.
+ * (History, the statements the API sends), is timed `rounds` times at every
+ * size, and its median at the largest size is compared with the smallest.
  */
 
 const USAGE = `usage: npm run bench:scaling -- [options]
@@ -192,30 +192,50 @@ interface SizeResult {
   timings: Map<string, Timing>;
 }
 
-/** Times every read `rounds` times, in turns (so that a noisy moment touches every read alike), after untimed warm-up rounds. */
-async function measure(url: string, postings: number, rounds: number): Promise<Map<string, Timing>> {
+/** One size's database, seeded, with the ledger's reads on it. */
+interface Seeded {
+  postings: number;
+  seedSeconds: number;
+  database: Database;
+  ledger: History;
+  /** The end of the long account's first page. */
+  cursor: string;
+  samples: Map<string, number[]>;
+}
+
+async function open(url: string, postings: number, seedSeconds: number): Promise<Seeded> {
   const database = createDatabase(url, { poolSize: 1 });
-  try {
-    const ledger = new History(database.db, database.sql);
-    const cursor = expectPage(await history({ first: PAGE })(ledger), PAGE).cursors.at(-1)!;
-    const chosen = reads(postings);
-    const samples = new Map(chosen.map((read) => [read.name, [] as number[]]));
-    for (let round = 0; round < WARMUP_ROUNDS + rounds; round++) {
-      for (const read of chosen) {
+  const ledger = new History(database.db, database.sql);
+  const cursor = expectPage(await history({ first: PAGE })(ledger), PAGE).cursors.at(-1)!;
+  return { postings, seedSeconds, database, ledger, cursor, samples: new Map(reads(postings).map((read) => [read.name, []])) };
+}
+
+/**
+ * Times every read of every size `rounds` times, after untimed warm-up
+ * rounds. In turns, size after size and read after read: the machine is
+ * shared, and a noisy moment then touches every read at every size alike,
+ * rather than making one size look slower than the other.
+ */
+async function measure(sizes: Seeded[], rounds: number): Promise<void> {
+  for (let round = 0; round < WARMUP_ROUNDS + rounds; round++) {
+    for (const size of sizes) {
+      for (const read of reads(size.postings)) {
         const started = performance.now();
-        await read.run(ledger, cursor);
-        if (round >= WARMUP_ROUNDS) samples.get(read.name)!.push(performance.now() - started);
+        await read.run(size.ledger, size.cursor);
+        if (round >= WARMUP_ROUNDS) size.samples.get(read.name)!.push(performance.now() - started);
       }
     }
-    return new Map(
-      [...samples].map(([name, ms]) => {
-        const sorted = ms.sort((a, b) => a - b);
-        return [name, { medianMs: percentile(sorted, 50), p10Ms: percentile(sorted, 10), p90Ms: percentile(sorted, 90) }];
-      }),
-    );
-  } finally {
-    await database.close();
   }
+}
+
+function summarize({ postings, seedSeconds, samples }: Seeded): SizeResult {
+  const timings = new Map(
+    [...samples].map(([name, ms]): [string, Timing] => {
+      const sorted = ms.sort((a, b) => a - b);
+      return [name, { medianMs: percentile(sorted, 50), p10Ms: percentile(sorted, 10), p90Ms: percentile(sorted, 90) }];
+    }),
+  );
+  return { postings, accounts: Math.round(postings * ACCOUNTS_PER_POSTING), seedSeconds, timings };
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
@@ -264,31 +284,34 @@ async function main(): Promise<number> {
     return 0;
   }
   const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
-  let current: BenchDatabase | undefined;
+  const databases: BenchDatabase[] = [];
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      say(`${signal}: dropping the database, then stopping`);
-      void (current?.drop() ?? Promise.resolve()).finally(() => process.exit(130));
+      say(`${signal}: dropping the databases, then stopping`);
+      void Promise.all(databases.map((database) => database.drop())).finally(() => process.exit(130));
     });
   }
-  const results: SizeResult[] = [];
+  const seeded: Seeded[] = [];
   let machine = "";
-  for (const postings of options.sizes) {
-    const accounts = Math.round(postings * ACCOUNTS_PER_POSTING);
-    say(`size ${count(postings)} postings, ${count(accounts)} accounts: creating, migrating and seeding a database`);
-    current = await createBenchDatabase(adminUrl);
-    try {
+  try {
+    for (const postings of options.sizes) {
+      say(`size ${count(postings)} postings, ${count(Math.round(postings * ACCOUNTS_PER_POSTING))} accounts: creating, migrating and seeding a database`);
+      const database = await createBenchDatabase(adminUrl);
+      databases.push(database);
       const started = performance.now();
-      await seedScale(current.url, postings);
+      await seedScale(database.url, postings);
       const seedSeconds = (performance.now() - started) / 1000;
-      say(`seeded in ${seedSeconds.toFixed(1)} s; timing`);
-      machine ||= describeMachine(await describePostgres(current.url), []);
-      results.push({ postings, accounts, seedSeconds, timings: await measure(current.url, postings, options.rounds) });
-    } finally {
-      await current.drop();
-      current = undefined;
+      say(`seeded in ${seedSeconds.toFixed(1)} s`);
+      machine ||= describeMachine(await describePostgres(database.url), []);
+      seeded.push(await open(database.url, postings, seedSeconds));
     }
+    say(`timing, ${options.rounds} rounds`);
+    await measure(seeded, options.rounds);
+  } finally {
+    await Promise.all(seeded.map(({ database }) => database.close()));
+    await Promise.all(databases.map((database) => database.drop()));
   }
+  const results = seeded.map(summarize);
   const { report, growing } = renderReport(options, machine, results);
   console.log(report);
   if (options.out) {
