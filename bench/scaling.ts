@@ -22,6 +22,7 @@ const USAGE = `usage: npm run bench:scaling -- [options]
                    smoke 2000,10000); each size has postings / 5 accounts
   --rounds <n>     timed runs of every read at each size (default 30; smoke 3)
   --smoke          tiny sizes, a few seconds: checks every read answers as it should
+  --keep           keep the databases afterwards (their names are printed), to look at plans
   --out <file>     also write the Markdown report there
 
   BENCH_DATABASE_URL   admin URL of the PostgreSQL server to create the databases on
@@ -48,6 +49,7 @@ interface Options {
   sizes: number[];
   rounds: number;
   smoke: boolean;
+  keep: boolean;
   out?: string;
 }
 
@@ -58,6 +60,7 @@ function parseOptions(argv: string[]): Options | "help" {
       sizes: { type: "string" },
       rounds: { type: "string" },
       smoke: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -69,7 +72,7 @@ function parseOptions(argv: string[]): Options | "help" {
   if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1000)) throw new Error("--sizes must list two or more whole numbers >= 1000");
   const rounds = Number(values.rounds ?? (smoke ? 3 : 30));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a whole number >= 1");
-  return { sizes: [...sizes].sort((a, b) => a - b), rounds, smoke, out: values.out };
+  return { sizes: [...sizes].sort((a, b) => a - b), rounds, smoke, keep: values.keep ?? false, out: values.out };
 }
 
 /**
@@ -309,7 +312,8 @@ async function main(): Promise<number> {
     await measure(seeded, options.rounds);
   } finally {
     await Promise.all(seeded.map(({ database }) => database.close()));
-    await Promise.all(databases.map((database) => database.drop()));
+    if (options.keep) say(`kept, drop them when done: ${databases.map((database) => database.name).join(", ")}`);
+    else await Promise.all(databases.map((database) => database.drop()));
   }
   const results = seeded.map(summarize);
   const { report, growing } = renderReport(options, machine, results);
