@@ -11,7 +11,7 @@ import { drive } from "./load";
 import { total, type Measurement } from "./measurement";
 import { parseOptions, USAGE, type Options } from "./options";
 import { pgbench, pgbenchVersion } from "./pgbench";
-import { describeMachine, describeMeasurement, problems, renderReport, type Row, type Soak } from "./report";
+import { autocannonVersion, describeMachine, describeMeasurement, problems, renderReport, type Row, type Soak } from "./report";
 import { primeLoad, scenarios, type Scenario, type Target } from "./scenarios";
 import { startBenchServer, type BenchServer } from "./serverProcess";
 import { pgbenchScripts, type PgbenchScripts } from "./statements";
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     checkpoint();
     await seed(database.url);
     const scripts = await pgbenchScripts(database.url);
-    const header = describeMachine(await describePostgres(database.url), await pgbenchVersion());
+    const header = describeMachine(await describePostgres(database.url), [await pgbenchVersion(), `autocannon ${autocannonVersion()}`]);
     checkpoint();
 
     const profileFile = options.profile ? path.join(RESULTS_DIR, `server-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`) : undefined;

@@ -107,7 +107,7 @@ function answersCell(m: Measurement): string {
   return (counts(m.outcomes) || "none") + retries;
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
@@ -197,7 +197,12 @@ export function problems(rows: Row[], soak: Soak | undefined): string[] {
 }
 
 /** The machine the run measured, as Markdown list items. */
-export function describeMachine(postgres: string[], pgbenchLine: string): string {
+export function autocannonVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve("autocannon/package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The machine, PostgreSQL, node and the `tools` the run used (e.g. "pgbench 15.1"), the load and the commit. */
+export function describeMachine(postgres: string[], tools: string[]): string {
   const git = (...args: string[]) => {
     try {
       return execFileSync("git", args, { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -207,12 +212,11 @@ export function describeMachine(postgres: string[], pgbenchLine: string): string
   };
   const commit = git("rev-parse", "--short", "HEAD");
   const dirty = git("status", "--porcelain", "--untracked-files=no") ? " (with uncommitted changes)" : "";
-  const autocannon = JSON.parse(readFileSync(require.resolve("autocannon/package.json"), "utf8")) as { version: string };
   return [
     `- CPU: ${os.cpus()[0]?.model ?? "unknown"}, ${os.availableParallelism()} cores (server, PostgreSQL and load generator share them)`,
     `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     ...postgres.map((line) => `- ${line}`),
-    `- node ${process.version}, ${pgbenchLine}, autocannon ${autocannon.version}`,
+    `- ${[`node ${process.version}`, ...tools].join(", ")}`,
     `- load average when the run started: ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`,
     `- commit: ${commit || "unknown"}${dirty}`,
   ].join("\n");

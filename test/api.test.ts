@@ -843,6 +843,9 @@ describe("queries", () => {
     expect(await ids("100% sure")).toContain(percent.id);
     // Neither name contains these strings; as LIKE patterns they would match.
     expect({ percent: await ids(`${token}%plain`), underscore: await ids(`${token}_plain`) }).toEqual({ percent: [], underscore: [] });
+    // Under 3 characters the search takes another path (no trigram index): the same rules.
+    const short = await ids("0%");
+    expect([short.includes(percent.id), short.includes(plain.id)]).toEqual([true, false]);
   });
 });
 

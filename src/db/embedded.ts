@@ -61,7 +61,9 @@ async function lockDataDir(dataDir: string, onLockLost: (error: Error) => void):
 export async function startEmbeddedDatabase(dataDir?: string, { onLockLost = crash }: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const unlock = dataDir ? await lockDataDir(dataDir, onLockLost) : async () => {};
   try {
-    const db = await PGlite.create(dataDir);
+    // The migrations index customer names with pg_trgm: CREATE EXTENSION needs it loaded. (An ES module only, to TypeScript.)
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
     // One connection per pool client; PGlite serializes transactions anyway.
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 32 });
     await server.start().catch(async (error: unknown) => {
