@@ -1,6 +1,6 @@
 import autocannon from "autocannon";
 import { bump, percentile, Tally, type Measurement } from "./measurement";
-import { sampleRss } from "./serverProcess";
+import { cpuSeconds, peakRssMiB, resetPeakRss, sampleRss, sumOver } from "./serverProcess";
 import type { Load } from "./workloads";
 
 export interface DriveOptions {
@@ -14,8 +14,9 @@ export interface DriveOptions {
   requests?: number;
   /** Per request: generous, a slow answer is measured, not dropped. */
   timeoutSeconds: number;
-  /** The server's pid, to sample its RSS. */
-  serverPid: number;
+  /** The server's processes: their CPU time and peak RSS are measured. */
+  serverPids: number[];
+  /** Also sample the server's RSS this often (the soak). */
   rssEveryMs?: number;
   /** Lets the caller stop it (SIGINT of the whole run). */
   onStart?: (stop: () => void) => void;
@@ -34,9 +35,12 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
   const headers = { "content-type": "application/json", authorization: options.authorization };
   // autocannon's own histogram keeps whole milliseconds; these keep its sub-millisecond timings.
   const latencies: number[] = [];
-  const rss = sampleRss(options.serverPid, options.rssEveryMs ?? 1000);
+  const pids = options.serverPids;
+  pids.forEach(resetPeakRss);
+  const rss = options.rssEveryMs ? sampleRss(pids, options.rssEveryMs) : undefined;
+  const cpuBefore = sumOver(pids, cpuSeconds);
   let result: autocannon.Result;
-  let samples: number[];
+  let samples: number[] | undefined;
   try {
     result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -68,8 +72,9 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
       options.onStart?.(() => instance.stop());
     });
   } finally {
-    samples = rss.stop();
+    samples = rss?.stop();
   }
+  const cpuAfter = sumOver(pids, cpuSeconds);
   latencies.sort((a, b) => a - b);
   if (result.timeouts) bump(tally.errors, "timeout", result.timeouts);
   if (result.errors - result.timeouts) bump(tally.errors, "socket error", result.errors - result.timeouts);
@@ -81,7 +86,8 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
     outcomes: tally.outcomes,
     successes: tally.successes,
     retries: tally.retries,
-    rssMiB: samples.length ? Math.max(...samples) : undefined,
+    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    rssMiB: sumOver(pids, peakRssMiB),
     rssSamples: samples,
   };
 }

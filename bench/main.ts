@@ -113,7 +113,7 @@ async function main(): Promise<number> {
       await server.stop();
       if (profileFile) say(`CPU profile of the server: ${path.relative(process.cwd(), profileFile)}`);
     });
-    say(`bench server ${server.url} (pid ${server.pid})`);
+    say(`bench server ${server.url} (pid ${server.pids.join(", ")})`);
 
     const runner = new Runner(options, server, database.url, scripts, workDir, onStart, checkpoint);
     if (options.warmup > 0) await runner.prime();
@@ -191,14 +191,14 @@ class Runner {
 
   private drive(load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
     this.checkpoint();
-    const { url, authorization, pid } = this.server;
+    const { url, authorization, pids } = this.server;
     return drive(load, {
       url,
       authorization,
       connections,
       seconds,
       timeoutSeconds: this.options.timeoutSeconds,
-      serverPid: pid,
+      serverPids: pids,
       onStart: this.onStart,
       ...more,
     });

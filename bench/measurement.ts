@@ -12,11 +12,20 @@ export interface Measurement {
   successes: number;
   /** Requests resent with the same idempotency key after a VersionConflict. */
   retries?: number;
-  /** Highest resident set size of the server process seen during the run, in MiB. */
+  /**
+   * CPU time (user + system) the server's processes spent during the run, in seconds. Not for
+   * pgbench: D runs in PostgreSQL, whose backends serve other databases too.
+   */
+  cpuSeconds?: number;
+  /** The server's highest resident set size during the run (its kernel high-water mark), in MiB. */
   rssMiB?: number;
-  /** Every RSS sample of the run, in MiB, oldest first. */
+  /** RSS samples of the run when it was sampled (the soak), in MiB, oldest first. */
   rssSamples?: number[];
 }
+
+/** The server's CPU time per successful operation, in ms. */
+export const cpuMsPerOp = (m: Measurement | undefined) =>
+  m?.cpuSeconds === undefined || !m.successes ? undefined : (1000 * m.cpuSeconds) / m.successes;
 
 export const bump = (counts: Map<string, number>, key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
 
