@@ -79,9 +79,11 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
   if (result.timeouts) bump(tally.errors, "timeout", result.timeouts);
   if (result.errors - result.timeouts) bump(tally.errors, "socket error", result.errors - result.timeouts);
   return {
+    seconds: result.duration,
     opsPerSecond: tally.successes / result.duration,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
     errors: tally.errors,
     outcomes: tally.outcomes,
     successes: tally.successes,

@@ -15,12 +15,10 @@ import {
   type Load,
 } from "./workloads";
 
-/** What drives the server: the real operation (S), its canned twin (F), its naive peer (N). */
-export type Target = "solvent" | "canned" | "naive";
-
 export interface Scenario {
   name: ScenarioName;
   summary: string;
+  /** What drives the server: the real operation (S), its canned twin (F), its naive peer (N). */
   loads: { solvent: Load; canned?: Load; naive?: Load };
   /** The scenario whose F and D this one uses: the same work for them, measured once. */
   baselinesOf: ScenarioName;

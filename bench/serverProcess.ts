@@ -25,12 +25,28 @@ export interface BenchServerOptions {
   logLevel: string;
   /** When set, `node --cpu-prof` writes the server's profile to this file as it exits. */
   profileFile?: string;
+  /** Node's options; default: those of `npm start`. */
+  nodeOptions?: string[];
+  /** More environment settings (e.g. DB_POOL_SIZE). */
+  env?: Record<string, string>;
 }
 
 /** The node options `npm start` runs the server with (its memory settings), so the benchmark measures that runtime. */
 export function startNodeOptions(): string[] {
   const start: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).scripts.start;
   return /\bnode((?: --\S+)*) /.exec(start)?.[1].trim().split(" ").filter(Boolean) ?? [];
+}
+
+/** `--variant`'s settings: tokens starting with `-` are node options, `NAME=value` ones environment settings. */
+export function parseVariant(text: string): { nodeOptions: string[]; env: Record<string, string> } {
+  const tokens = text.split(/\s+/).filter(Boolean);
+  const settings = tokens.filter((token) => !token.startsWith("-"));
+  const malformed = settings.filter((token) => !/^[A-Z_][A-Z0-9_]*=/.test(token));
+  if (malformed.length) throw new Error(`--variant: "${malformed.join(" ")}" is neither a node option (-...) nor NAME=value`);
+  return {
+    nodeOptions: tokens.filter((token) => token.startsWith("-")),
+    env: Object.fromEntries(settings.map((token) => [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)])),
+  };
 }
 
 /** A grace period for requests in flight, then SIGKILL. */
@@ -50,9 +66,10 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // Requests carry a real token, verified as in production; one admin sends everything, so no rate limit (the admins' default, made sure of).
       AUTH_JWT_SECRET: secret,
       RATE_LIMIT_ADMIN_MUTATIONS_PER_SECOND: "0",
+      ...options.env,
     },
     stdio: ["ignore", log, log, "ipc"],
-    execArgv: startNodeOptions().concat(
+    execArgv: (options.nodeOptions ?? startNodeOptions()).concat(
       options.profileFile
         ? ["--cpu-prof", "--cpu-prof-dir", path.dirname(options.profileFile), "--cpu-prof-name", path.basename(options.profileFile)]
         : [],
