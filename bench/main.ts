@@ -76,6 +76,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parsed;
+  const variantSettings = options.variant === undefined ? undefined : parseVariant(options.variant);
   const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
 
   let interrupted: NodeJS.Signals | undefined;
@@ -124,8 +125,8 @@ async function main(): Promise<number> {
     });
     say(`bench server ${server.url} (pid ${server.pids.join(", ")})`);
     let variant: BenchServer | undefined;
-    if (options.variant) {
-      variant = await startBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, ...parseVariant(options.variant) });
+    if (variantSettings) {
+      variant = await startBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, ...variantSettings });
       cleanup.add(() => variant!.stop());
       say(`variant server (S′: ${options.variant}) ${variant.url} (pid ${variant.pids.join(", ")})`);
     }
