@@ -193,6 +193,13 @@ async function checkLedger(url: string): Promise<string[]> {
   }
 }
 
+/** The round's order: S′ goes before S in every other round, so neither always follows the other's load (or F's, D's). */
+function inTurn<T>(turns: Map<Turn, T>, round: number): Array<[Turn, T]> {
+  const order = [...turns];
+  if (round % 2 === 0 && turns.has("variant")) [order[0], order[1]] = [order[1], order[0]];
+  return order;
+}
+
 /**
  * Runs the measurements. A measure (a scenario at a connection count) interleaves its targets: S,
  * S′, F, N, D one slice each, round after round, so that each round's ratios compare figures taken
@@ -265,7 +272,7 @@ class Runner {
     const rounds = roundsOf(this.options);
     for (let round = 1; round <= rounds; round++) {
       const line: string[] = [];
-      for (const [turn, run] of turns) {
+      for (const [turn, run] of inTurn(turns, round)) {
         const m = await run(slice);
         slices.get(turn)!.push(m);
         line.push(`${TURN_LABELS[turn]} ${describeMeasurement(m, "short")}`);
