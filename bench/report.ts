@@ -7,7 +7,7 @@ import { AMOUNT, SEED } from "./database";
 import { cpuMsPerOp, median, total, type Measurement } from "./measurement";
 import { roundsOf, type Options } from "./options";
 import type { Scenario } from "./scenarios";
-import { startNodeOptions } from "./serverProcess";
+import { startCommand } from "./serverProcess";
 
 /** The targets of a measure, in the order they take turns in each round. */
 export type Turn = "solvent" | "variant" | "canned" | "naive" | "database";
@@ -344,6 +344,11 @@ export function describeMachine(postgres: string[], pgbenchLine: string): string
   ].join("\n");
 }
 
+function describeStart(): string {
+  const { env, nodeOptions } = startCommand();
+  return [...Object.entries(env).map(([name, value]) => `${name}=${value}`), "node", ...nodeOptions].join(" ");
+}
+
 function describeSettings(options: Options): string {
   const pool = loadConfig({ DB_POOL_SIZE: process.env.DB_POOL_SIZE }).poolSize;
   return [
@@ -354,7 +359,7 @@ function describeSettings(options: Options): string {
     options.warmup > 0
       ? `- before the first run the server was primed with one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts (its account cache filled, as after a while in service)`
       : "- no priming of the server's account cache (no warm-up)",
-    `- server: its own process, node ${startNodeOptions().join(" ")} (as npm start), DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, an HS256 bearer token on every request, no rate limit`,
+    `- server: its own process, ${describeStart()} (as npm start), DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, an HS256 bearer token on every request, no rate limit`,
     ...(options.variant ? [`- variant server (S′): the same, with node options and environment ${options.variant} (node's options replaced by those given)`] : []),
     `- D: pgbench -n -M prepared -c <conns> -j min(<conns>, ${os.availableParallelism()}) -T ${options.slice} per slice, scripts made from the statements the ledger sent (bench/statements.ts)`,
     `- seed: ${SEED.accounts.toLocaleString("en")} USD accounts; 1..${SEED.historyAccounts} with ${SEED.historyDepth} postings, the others 1; debits and transfers of ${AMOUNT}`,

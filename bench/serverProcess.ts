@@ -27,17 +27,21 @@ export interface BenchServerOptions {
   profileFile?: string;
   /** Node's options; default: those of `npm start`. */
   nodeOptions?: string[];
-  /** More environment settings (e.g. DB_POOL_SIZE). */
+  /** More environment settings (e.g. DB_POOL_SIZE); default: those `npm start` sets. */
   env?: Record<string, string>;
 }
 
-/** The node options `npm start` runs the server with (its memory settings), so the benchmark measures that runtime. */
-export function startNodeOptions(): string[] {
+/**
+ * How `npm start` runs node: the environment settings before `node` (MALLOC_ARENA_MAX) and node's
+ * options (its memory settings), so the benchmark measures that runtime.
+ */
+export function startCommand(): { env: Record<string, string>; nodeOptions: string[] } {
   const start: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).scripts.start;
-  return /\bnode((?: --\S+)*) /.exec(start)?.[1].trim().split(" ").filter(Boolean) ?? [];
+  const [, settings = "", options = ""] = /\b((?:[A-Z_][A-Z0-9_]*=\S+ )*)node((?: --\S+)*) /.exec(start) ?? [];
+  return parseVariant(`${settings} ${options}`);
 }
 
-/** `--variant`'s settings: tokens starting with `-` are node options, `NAME=value` ones environment settings. */
+/** `--variant`'s settings (and `npm start`'s): tokens starting with `-` are node options, `NAME=value` ones environment settings. */
 export function parseVariant(text: string): { nodeOptions: string[]; env: Record<string, string> } {
   const tokens = text.split(/\s+/).filter(Boolean);
   const settings = tokens.filter((token) => !token.startsWith("-"));
@@ -66,10 +70,10 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // Requests carry a real token, verified as in production; one admin sends everything, so no rate limit (the admins' default, made sure of).
       AUTH_JWT_SECRET: secret,
       RATE_LIMIT_ADMIN_MUTATIONS_PER_SECOND: "0",
-      ...options.env,
+      ...(options.env ?? startCommand().env),
     },
     stdio: ["ignore", log, log, "ipc"],
-    execArgv: (options.nodeOptions ?? startNodeOptions()).concat(
+    execArgv: (options.nodeOptions ?? startCommand().nodeOptions).concat(
       options.profileFile
         ? ["--cpu-prof", "--cpu-prof-dir", path.dirname(options.profileFile), "--cpu-prof-name", path.basename(options.profileFile)]
         : [],
