@@ -12,7 +12,7 @@ import { merge, total, type Measurement } from "./measurement";
 import { parseOptions, roundsOf, USAGE, type Options } from "./options";
 import { pgbench, pgbenchVersion } from "./pgbench";
 import {
-  BASELINE_SPREAD_LIMIT,
+  BASELINE_MOVE_TEXT,
   describeMachine,
   describeMeasurement,
   problems,
@@ -37,7 +37,6 @@ const PRIME_SECONDS = 12;
 /** A limit only: priming stops after one request per account. */
 const PRIME_TIMEOUT_SECONDS = 300;
 
-const percentMoved = `${Math.round((BASELINE_SPREAD_LIMIT - 1) * 100)} %`;
 const today = () => new Date().toISOString().slice(0, 10);
 const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -151,7 +150,7 @@ async function main(): Promise<number> {
       violations,
     });
     console.log(report);
-    if (unsteady.length) say(`UNSTEADY: a baseline moved more than ${percentMoved} over the rounds:\n  ${unsteady.join("\n  ")}`);
+    if (unsteady.length) say(`UNSTEADY: a baseline moved more than ${BASELINE_MOVE_TEXT} over the rounds:\n  ${unsteady.join("\n  ")}`);
     if (options.out) {
       mkdirSync(path.dirname(options.out), { recursive: true });
       writeFileSync(options.out, report);

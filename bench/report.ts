@@ -76,6 +76,8 @@ export function ratioOverRounds(row: Row, base: Base, of: Turn = "solvent"): Spr
 
 /** A baseline moved when its fastest round is more than this times its slowest: the run is flagged unsteady. */
 export const BASELINE_SPREAD_LIMIT = 1.2;
+/** The same limit in words: "20 %". */
+export const BASELINE_MOVE_TEXT = `${Math.round((BASELINE_SPREAD_LIMIT - 1) * 100)} %`;
 const BASELINES = ["canned", "naive", "database"] as const;
 
 /** A baseline's fastest round over its slowest (undefined with fewer than two rounds). */
@@ -279,8 +281,8 @@ function steadinessSection(rows: Row[], options: Options): string {
     `Each measure ran ${roundsOf(options)} round(s); in each, S${options.variant ? ", S′" : ""} and its baselines took turns for ${options.slice} s each. ` +
     `A baseline moved when its fastest round was more than ${BASELINE_SPREAD_LIMIT} × its slowest: the machine changed under the run, and its ratios' spread shows by how much.`;
   return unsteady.length
-    ? `${rule}\n\n**Unsteady run**: these baselines moved more than ${Math.round((BASELINE_SPREAD_LIMIT - 1) * 100)} %:\n\n${unsteady.map((line) => `- ${line}`).join("\n")}`
-    : `${rule}\n\nNo baseline moved more than ${Math.round((BASELINE_SPREAD_LIMIT - 1) * 100)} %.`;
+    ? `${rule}\n\n**Unsteady run**: these baselines moved more than ${BASELINE_MOVE_TEXT}:\n\n${unsteady.map((line) => `- ${line}`).join("\n")}`
+    : `${rule}\n\nNo baseline moved more than ${BASELINE_MOVE_TEXT}.`;
 }
 
 export function soakSection(soak: Soak | undefined, seconds: number): string {
