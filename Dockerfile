@@ -16,7 +16,8 @@ COPY . .
 RUN npm run build
 
 FROM ${NODE_IMAGE}
-ENV NODE_ENV=production HOST=0.0.0.0 SOLVENT_DATA_DIR=/data
+# MALLOC_ARENA_MAX as npm start sets it: fewer malloc arenas, ~40 MiB less memory outside the V8 heap.
+ENV NODE_ENV=production HOST=0.0.0.0 SOLVENT_DATA_DIR=/data MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY client/package.json client/
@@ -36,4 +37,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself as PID 1 (not npm), with npm start's options, so SIGTERM reaches the server and it drains.
-CMD ["node", "--max-semi-space-size=64", "--heap-growing-percent=100", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=32", "--heap-growing-percent=50", "--max-old-space-size=224", "dist/src/main.js"]

@@ -1,6 +1,6 @@
 import autocannon from "autocannon";
 import { bump, percentile, Tally, type Measurement } from "./measurement";
-import { sampleRss } from "./serverProcess";
+import { cpuSeconds, peakRssMiB, resetPeakRss, sampleRss, sumOver } from "./serverProcess";
 import type { Load } from "./workloads";
 
 export interface DriveOptions {
@@ -14,11 +14,35 @@ export interface DriveOptions {
   requests?: number;
   /** Per request: generous, a slow answer is measured, not dropped. */
   timeoutSeconds: number;
-  /** The server's pid, to sample its RSS. */
-  serverPid: number;
+  /** The server's processes: their CPU time and peak RSS are measured. */
+  serverPids: number[];
+  /** Also sample the server's RSS this often (the soak). */
   rssEveryMs?: number;
   /** Lets the caller stop it (SIGINT of the whole run). */
   onStart?: (stop: () => void) => void;
+}
+
+/** A server doing less than this share of one core is done with the run's requests. */
+const IDLE_CPU_SHARE = 0.2;
+const SETTLE_STEP_MS = 100;
+const SETTLE_LIMIT_MS = 5_000;
+
+/**
+ * The server's CPU time once it has finished the requests still in flight when autocannon stopped
+ * (it drops their connections, the server still runs them): their CPU belongs to this run, not to
+ * the next one on the same server (after N's slice, up to one slow Prisma transaction per
+ * connection). Their successes are not counted: an overestimate of CPU/op by at most one request
+ * per connection.
+ */
+async function settled(pids: number[]): Promise<number | undefined> {
+  let last = sumOver(pids, cpuSeconds);
+  for (let waited = 0; last !== undefined && waited < SETTLE_LIMIT_MS; waited += SETTLE_STEP_MS) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS));
+    const now = sumOver(pids, cpuSeconds);
+    if (now === undefined || now - last < (IDLE_CPU_SHARE * SETTLE_STEP_MS) / 1000) return now;
+    last = now;
+  }
+  return last;
 }
 
 /**
@@ -34,9 +58,12 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
   const headers = { "content-type": "application/json", authorization: options.authorization };
   // autocannon's own histogram keeps whole milliseconds; these keep its sub-millisecond timings.
   const latencies: number[] = [];
-  const rss = sampleRss(options.serverPid, options.rssEveryMs ?? 1000);
+  const pids = options.serverPids;
+  pids.forEach(resetPeakRss);
+  const rss = options.rssEveryMs ? sampleRss(pids, options.rssEveryMs) : undefined;
+  const cpuBefore = sumOver(pids, cpuSeconds);
   let result: autocannon.Result;
-  let samples: number[];
+  let samples: number[] | undefined;
   try {
     result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -68,20 +95,24 @@ export async function drive(load: Load, options: DriveOptions): Promise<Measurem
       options.onStart?.(() => instance.stop());
     });
   } finally {
-    samples = rss.stop();
+    samples = rss?.stop();
   }
+  const cpuAfter = await settled(pids);
   latencies.sort((a, b) => a - b);
   if (result.timeouts) bump(tally.errors, "timeout", result.timeouts);
   if (result.errors - result.timeouts) bump(tally.errors, "socket error", result.errors - result.timeouts);
   return {
+    seconds: result.duration,
     opsPerSecond: tally.successes / result.duration,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
     errors: tally.errors,
     outcomes: tally.outcomes,
     successes: tally.successes,
     retries: tally.retries,
-    rssMiB: samples.length ? Math.max(...samples) : undefined,
+    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    rssMiB: sumOver(pids, peakRssMiB),
     rssSamples: samples,
   };
 }

@@ -8,12 +8,24 @@ import { PROJECT_ROOT } from "../src/paths";
 import { ledgerViolations } from "../test/support/ledgerInvariant";
 import { createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, SEED, seed } from "./database";
 import { drive } from "./load";
-import { total, type Measurement } from "./measurement";
-import { parseOptions, USAGE, type Options } from "./options";
+import { merge, total, type Measurement } from "./measurement";
+import { parseOptions, roundsOf, USAGE, type Options } from "./options";
 import { pgbench, pgbenchVersion } from "./pgbench";
-import { autocannonVersion, describeMachine, describeMeasurement, problems, renderReport, type Row, type Soak } from "./report";
-import { primeLoad, scenarios, type Scenario, type Target } from "./scenarios";
-import { startBenchServer, type BenchServer } from "./serverProcess";
+import {
+  autocannonVersion,
+  BASELINE_MOVE_TEXT,
+  describeMachine,
+  describeMeasurement,
+  problems,
+  renderReport,
+  TURN_LABELS,
+  unsteadyBaselines,
+  type Row,
+  type Soak,
+  type Turn,
+} from "./report";
+import { primeLoad, scenarios, type Scenario } from "./scenarios";
+import { parseVariant, startBenchServer, type BenchServer } from "./serverProcess";
 import { pgbenchScripts, type PgbenchScripts } from "./statements";
 import type { Load } from "./workloads";
 
@@ -45,16 +57,13 @@ class Cleanup {
 }
 
 /** What a run of these options costs, for the plan it prints and the README. */
-function estimateSeconds(options: Options, chosen: Scenario[]): number {
-  const baselines = new Set<string>();
+function estimateSeconds(options: Options, chosen: Scenario[], byName: Map<string, Scenario>): number {
+  const perSlice = options.slice + 0.3; // connecting, pgbench starting
   let perConnections = 0;
   for (const scenario of chosen) {
-    const http = (options.warmup + options.duration) * (1 + (scenario.loads.naive ? 1 : 0));
-    perConnections += http;
-    if (!baselines.has(scenario.baselinesOf)) {
-      baselines.add(scenario.baselinesOf);
-      perConnections += options.warmup + options.duration + options.duration + 1; // F, then D
-    }
+    const of = byName.get(scenario.baselinesOf)!;
+    const http = 1 + (options.variant ? 1 : 0) + (of.loads.canned ? 1 : 0) + (scenario.loads.naive ? 1 : 0);
+    perConnections += http * options.warmup + roundsOf(options) * perSlice * (http + (of.script ? 1 : 0));
   }
   const soak = options.soakSeconds ? options.soakWarmup + options.soakSeconds : 0;
   return SETUP_SECONDS + (options.warmup > 0 ? PRIME_SECONDS : 0) + perConnections * options.connections.length + soak;
@@ -67,6 +76,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parsed;
+  const variantSettings = options.variant === undefined ? undefined : parseVariant(options.variant);
   const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
 
   let interrupted: NodeJS.Signals | undefined;
@@ -95,7 +105,7 @@ async function main(): Promise<number> {
     cleanup.add(() => database.drop());
     const byName = new Map(scenarios(database.url).map((s) => [s.name, s]));
     const chosen = options.scenarios.map((name) => byName.get(name)!);
-    const estimate = estimateSeconds(options, chosen);
+    const estimate = estimateSeconds(options, chosen, byName);
     const about = estimate < 120 ? `${Math.round(estimate)} s` : `${Math.round(estimate / 60)} min`;
     say(`${options.smoke ? "smoke" : "full"} run of ${options.scenarios.join(", ")} at ${options.connections.join(", ")} connections: about ${about}`);
     say(`database ${database.name}; seeding`);
@@ -113,9 +123,15 @@ async function main(): Promise<number> {
       await server.stop();
       if (profileFile) say(`CPU profile of the server: ${path.relative(process.cwd(), profileFile)}`);
     });
-    say(`bench server ${server.url} (pid ${server.pid})`);
+    say(`bench server ${server.url} (pid ${server.pids.join(", ")})`);
+    let variant: BenchServer | undefined;
+    if (variantSettings) {
+      variant = await startBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, ...variantSettings });
+      cleanup.add(() => variant!.stop());
+      say(`variant server (S′: ${options.variant}) ${variant.url} (pid ${variant.pids.join(", ")})`);
+    }
 
-    const runner = new Runner(options, server, database.url, scripts, workDir, onStart, checkpoint);
+    const runner = new Runner(options, server, variant, database.url, scripts, workDir, onStart, checkpoint);
     if (options.warmup > 0) await runner.prime();
     const rows: Row[] = [];
     for (const scenario of chosen) {
@@ -125,6 +141,7 @@ async function main(): Promise<number> {
 
     const violations = await checkLedger(database.url);
     const found = problems(rows, soak).concat(violations.map((v) => `ledger: ${v}`));
+    const unsteady = unsteadyBaselines(rows);
     const report = renderReport({
       title: `Solvent benchmark, ${today()}${options.smoke ? " (smoke)" : ""}`,
       machine: header,
@@ -134,6 +151,7 @@ async function main(): Promise<number> {
       violations,
     });
     console.log(report);
+    if (unsteady.length) say(`UNSTEADY: a baseline moved more than ${BASELINE_MOVE_TEXT} over the rounds:\n  ${unsteady.join("\n  ")}`);
     if (options.out) {
       mkdirSync(path.dirname(options.out), { recursive: true });
       writeFileSync(options.out, report);
@@ -175,13 +193,23 @@ async function checkLedger(url: string): Promise<string[]> {
   }
 }
 
-/** Runs the measurements; a baseline several scenarios share is measured once per connection count. */
-class Runner {
-  private readonly baselines = new Map<string, Promise<Measurement>>();
+/** The round's order: S′ goes before S in every other round, so neither always follows the other's load (or F's, D's). */
+function inTurn<T>(turns: Map<Turn, T>, round: number): Array<[Turn, T]> {
+  const order = [...turns];
+  if (round % 2 === 0 && turns.has("variant")) [order[0], order[1]] = [order[1], order[0]];
+  return order;
+}
 
+/**
+ * Runs the measurements. A measure (a scenario at a connection count) interleaves its targets: S,
+ * S′, F, N, D one slice each, round after round, so that each round's ratios compare figures taken
+ * seconds apart on a shared machine.
+ */
+class Runner {
   constructor(
     private readonly options: Options,
     private readonly server: BenchServer,
+    private readonly variant: BenchServer | undefined,
     private readonly databaseUrl: string,
     private readonly scripts: PgbenchScripts,
     private readonly workDir: string,
@@ -189,84 +217,92 @@ class Runner {
     private readonly checkpoint: () => void,
   ) {}
 
-  private drive(load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
+  private drive(server: BenchServer, load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
     this.checkpoint();
-    const { url, authorization, pid } = this.server;
+    const { url, authorization, pids } = server;
     return drive(load, {
       url,
       authorization,
       connections,
       seconds,
       timeoutSeconds: this.options.timeoutSeconds,
-      serverPid: pid,
+      serverPids: pids,
       onStart: this.onStart,
       ...more,
     });
   }
 
+  private pgbench(script: keyof PgbenchScripts, clients: number, seconds: number) {
+    this.checkpoint();
+    return pgbench({ url: this.databaseUrl, script: this.scripts[script], clients, seconds, workDir: this.workDir, onStart: this.onStart });
+  }
+
   /** Before the first timed run, when runs are warmed up: see primeLoad. */
   async prime() {
     say(`priming the server: one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts`);
-    const m = await this.drive(primeLoad(), PRIME_CONNECTIONS, PRIME_TIMEOUT_SECONDS, { requests: SEED.accounts });
-    this.checkpoint();
-    if (total(m.errors)) throw new Error(`priming the server failed: ${describeMeasurement(m)}`);
-  }
-
-  /** A timed run after an untimed warm-up. */
-  private async http(load: Load, connections: number) {
-    if (this.options.warmup > 0) await this.drive(load, connections, this.options.warmup);
-    return this.drive(load, connections, this.options.duration);
-  }
-
-  private async measure(label: string, run: () => Promise<Measurement>): Promise<Measurement> {
-    const m = await run();
-    say(`${label}: ${describeMeasurement(m)}`);
-    return m;
-  }
-
-  private baseline(key: string, label: string, run: () => Promise<Measurement>): Promise<Measurement> {
-    let m = this.baselines.get(key);
-    if (!m) {
-      m = this.measure(label, run);
-      this.baselines.set(key, m);
+    const primed = [this.server, this.variant].flatMap((server) =>
+      server ? [this.drive(server, primeLoad(), PRIME_CONNECTIONS, PRIME_TIMEOUT_SECONDS, { requests: SEED.accounts })] : [],
+    );
+    for (const m of await Promise.all(primed)) {
+      if (total(m.errors)) throw new Error(`priming the server failed: ${describeMeasurement(m)}`);
     }
-    return m;
+    this.checkpoint();
+  }
+
+  /** The targets of a measure, in the order they take turns: each runs its load for the seconds given. */
+  private turns(scenario: Scenario, of: Scenario, connections: number): Map<Turn, (seconds: number) => Promise<Measurement>> {
+    const http = (server: BenchServer, load: Load) => (seconds: number) => this.drive(server, load, connections, seconds);
+    const turns = new Map<Turn, (seconds: number) => Promise<Measurement>>([["solvent", http(this.server, scenario.loads.solvent)]]);
+    if (this.variant) turns.set("variant", http(this.variant, scenario.loads.solvent));
+    if (of.loads.canned) turns.set("canned", http(this.server, of.loads.canned));
+    if (scenario.loads.naive) turns.set("naive", http(this.server, scenario.loads.naive));
+    const script = of.script;
+    if (script) turns.set("database", (seconds) => this.pgbench(script, connections, seconds));
+    return turns;
   }
 
   async row(scenario: Scenario, byName: Map<string, Scenario>, connections: number): Promise<Row> {
     const at = `${scenario.name} ×${connections}`;
-    const of = byName.get(scenario.baselinesOf)!;
-    const target = (name: Target, load: Load | undefined) =>
-      load ? this.measure(`${at} ${name}`, () => this.http(load, connections)) : Promise.resolve(undefined);
-
-    const solvent = (await target("solvent", scenario.loads.solvent))!;
-    const canned = of.loads.canned
-      ? await this.baseline(`F ${of.name} ${connections}`, `${of.name} ×${connections} canned (F)`, () => this.http(of.loads.canned!, connections))
-      : undefined;
-    const naive = await target("naive", scenario.loads.naive);
-    const script = of.script;
-    const database = script
-      ? await this.baseline(`D ${of.name} ${connections}`, `${of.name} ×${connections} pgbench (D)`, () => {
-          this.checkpoint();
-          return pgbench({
-            url: this.databaseUrl,
-            script: this.scripts[script],
-            clients: connections,
-            seconds: this.options.duration,
-            workDir: this.workDir,
-            onStart: this.onStart,
-          });
-        })
-      : undefined;
+    const turns = this.turns(scenario, byName.get(scenario.baselinesOf)!, connections);
+    const { warmup, slice } = this.options;
+    if (warmup > 0) {
+      for (const [turn, run] of turns) if (turn !== "database") await run(warmup);
+    }
+    const slices = new Map([...turns.keys()].map((turn) => [turn, [] as Measurement[]]));
+    const rounds = roundsOf(this.options);
+    for (let round = 1; round <= rounds; round++) {
+      const line: string[] = [];
+      for (const [turn, run] of inTurn(turns, round)) {
+        const m = await run(slice);
+        slices.get(turn)!.push(m);
+        line.push(`${TURN_LABELS[turn]} ${describeMeasurement(m, "short")}`);
+      }
+      say(`${at} round ${round}/${rounds}: ${line.join("; ")}`);
+    }
     this.checkpoint();
-    return { scenario, connections, solvent, canned, naive, database };
+    const all = (turn: Turn) => {
+      const measured = slices.get(turn);
+      return measured && merge(measured);
+    };
+    const row: Row = {
+      scenario,
+      connections,
+      slices: Object.fromEntries(slices) as Row["slices"],
+      solvent: all("solvent")!,
+      variant: all("variant"),
+      canned: all("canned"),
+      naive: all("naive"),
+      database: all("database"),
+    };
+    for (const turn of turns.keys()) say(`${at} ${TURN_LABELS[turn]}: ${describeMeasurement(row[turn]!)}`);
+    return row;
   }
 
   async soak(scenario: Scenario, connections: number): Promise<Soak> {
     const { soakWarmup, soakSeconds, soakSampleEvery } = this.options;
     say(`soak: ${scenario.name} ×${connections}, ${soakWarmup} s warm-up then ${soakSeconds} s sampling RSS every ${soakSampleEvery} s`);
-    if (soakWarmup) await this.drive(scenario.loads.solvent, connections, soakWarmup);
-    const measurement = await this.drive(scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
+    if (soakWarmup) await this.drive(this.server, scenario.loads.solvent, connections, soakWarmup);
+    const measurement = await this.drive(this.server, scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
     this.checkpoint();
     say(`soak: ${describeMeasurement(measurement)}`);
     return { connections, everySeconds: soakSampleEvery, measurement, samples: measurement.rssSamples ?? [] };

@@ -14,9 +14,11 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Options {
   smoke: boolean;
-  /** Seconds per timed run (each scenario, each baseline, each connection count). */
+  /** Seconds of timed load per target (each scenario, each baseline, each connection count), in slices. */
   duration: number;
-  /** Seconds of untimed load before each HTTP run (JIT, caches, pools). */
+  /** Seconds of one slice: the targets of a measure take turns, one slice each per round. */
+  slice: number;
+  /** Seconds of untimed load on each HTTP target before the first round (JIT, caches, pools). */
   warmup: number;
   connections: number[];
   scenarios: ScenarioName[];
@@ -28,6 +30,8 @@ export interface Options {
   timeoutSeconds: number;
   serverLogLevel: string;
   profile: boolean;
+  /** A second server, with these node options and NAME=value environment settings, measured (S′) in every round beside S. */
+  variant?: string;
   /** Results file; undefined writes none (smoke). */
   out?: string;
 }
@@ -36,8 +40,10 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --smoke                 every scenario and baseline for 1 s at 16 connections, no soak,
                           no results file; exits non-zero on any error or a scenario with no success
-  --duration <s>          seconds per timed run (default 10; smoke 1)
-  --warmup <s>            untimed load before each HTTP run (default 2; smoke 0)
+  --duration <s>          seconds of timed load per scenario and baseline (default 10; smoke 1)
+  --slice <s>             the scenario and its baselines take turns in slices of this many seconds,
+                          duration/slice rounds (default 2; smoke 1)
+  --warmup <s>            untimed load on each HTTP target before the first round (default 2; smoke 0)
   --connections <list>    concurrent connections, e.g. 16,64 (default 16,64; smoke 16)
   --scenarios <list>      some of ${SCENARIO_NAMES.join(", ")} (default all)
   --soak-seconds <s>      steady debit-uniform load while the server's RSS is sampled (default 300; 0 skips; smoke 0)
@@ -46,11 +52,17 @@ export const USAGE = `usage: npm run bench -- [options]
   --timeout <s>           per-request timeout (default 30)
   --server-log-level <l>  LOG_LEVEL of the bench server (default info, as in production)
   --profile               run the server under node --cpu-prof; the .cpuprofile lands in bench/results/
+  --variant="<settings>" also start a second server with other node options and NAME=value environment
+                          settings (e.g. "--max-semi-space-size=16 DB_POOL_SIZE=4") and measure it (S′)
+                          in every round beside S: throughput, CPU/op and peak RSS side by side
   --out <file>            results file (default bench/results/<YYYY-MM-DD>.md; smoke writes none)
 
   BENCH_DATABASE_URL      admin URL of the PostgreSQL server to create the bench database on
                           (default postgresql://postgres@127.0.0.1:5432/postgres)
   PGBENCH                 the pgbench to run (default: pgbench on the PATH)`;
+
+/** Rounds of a measure: each target gets `slice` seconds per round, `duration` seconds in all (rounded). */
+export const roundsOf = (options: Pick<Options, "duration" | "slice">) => Math.max(1, Math.round(options.duration / options.slice));
 
 function seconds(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
@@ -70,6 +82,7 @@ export function parseOptions(argv: string[], defaultOut: string): Options | "hel
     options: {
       smoke: { type: "boolean", default: false },
       duration: { type: "string" },
+      slice: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
       scenarios: { type: "string" },
@@ -79,6 +92,7 @@ export function parseOptions(argv: string[], defaultOut: string): Options | "hel
       timeout: { type: "string" },
       "server-log-level": { type: "string", default: "info" },
       profile: { type: "boolean", default: false },
+      variant: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -91,9 +105,13 @@ export function parseOptions(argv: string[], defaultOut: string): Options | "hel
   const scenarios = values.scenarios ? list(values.scenarios) : [...SCENARIO_NAMES];
   const unknown = scenarios.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; choose from ${SCENARIO_NAMES.join(", ")}`);
+  const duration = seconds("duration", values.duration, smoke ? 1 : 10, 1);
+  const slice = seconds("slice", values.slice, smoke ? 1 : 2, 1);
+  if (slice > duration) throw new Error(`--slice (${slice}) must not exceed --duration (${duration})`);
   return {
     smoke,
-    duration: seconds("duration", values.duration, smoke ? 1 : 10, 1),
+    duration,
+    slice,
     warmup: seconds("warmup", values.warmup, smoke ? 0 : 2),
     connections,
     scenarios: scenarios as ScenarioName[],
@@ -103,6 +121,7 @@ export function parseOptions(argv: string[], defaultOut: string): Options | "hel
     timeoutSeconds: seconds("timeout", values.timeout, 30, 1),
     serverLogLevel: values["server-log-level"] ?? "info",
     profile: values.profile ?? false,
+    variant: values.variant,
     out: values.out ?? (smoke ? undefined : defaultOut),
   };
 }

@@ -64,9 +64,11 @@ export async function pgbench(options: PgbenchRun): Promise<Measurement> {
     if (code !== 0) errors.set(`pgbench exit ${code}${detail ? `: ${detail}` : ""}`, 1);
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1] ?? 0);
     return {
+      seconds: options.seconds,
       opsPerSecond: Number.isFinite(tps) ? tps : 0,
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
+      latencies: sorted,
       errors,
       outcomes: new Map(transactions ? [["committed", transactions]] : []),
       successes: transactions,

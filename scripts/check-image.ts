@@ -71,14 +71,24 @@ function execForm(content: string | null, what: string): string[] {
   return JSON.parse(json!) as string[];
 }
 
-/** The node options must be npm start's: the benchmark's memory figures were measured with them. */
-function checkNodeOptions(command: string[]) {
+/**
+ * The node options must be npm start's, and the environment it sets (its leading
+ * NAME=value words) the image's ENV: the benchmark's memory figures were measured with them.
+ */
+function checkStartCommand(command: string[], runtime: ImageTemplate) {
   const start = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start;
-  const startCommand = start.split("&&").pop()!.trim().split(/\s+/);
+  const words = start.split("&&").pop()!.trim().split(/\s+/);
+  const settings = words.slice(0, words.findIndex((word) => !/^[A-Z_][A-Z0-9_]*=/.test(word)));
+  const startCommand = words.slice(settings.length);
   check(
     JSON.stringify(command) === JSON.stringify(startCommand),
     `the Dockerfile's CMD ${JSON.stringify(command)} is not npm start's command ${JSON.stringify(startCommand)}`,
   );
+  const imageEnv = new Map(runtime.getENVs().flatMap((env) => env.getProperties().map((property) => [property.getName(), property.getValue()])));
+  for (const setting of settings) {
+    const [name, value] = [setting.slice(0, setting.indexOf("=")), setting.slice(setting.indexOf("=") + 1)];
+    check(imageEnv.get(name) === value, `npm start sets ${setting}: the image's ENV must set it too`);
+  }
 }
 
 /** The image runs as a user of its own, writing only to the data folder, a volume. */
@@ -169,7 +179,7 @@ async function main() {
   step("Dockerfile and compose.yaml are valid");
   const stages = stagesOf(text);
   const command = execForm(stages.runtime.getCMDs()[0]?.getArgumentsContent() ?? null, "CMD");
-  checkNodeOptions(command);
+  checkStartCommand(command, stages.runtime);
   const healthcheck = stages.runtime.getHEALTHCHECKs()[0]?.getArgumentsContent()?.replace(/^CMD\s+/, "") ?? null;
   const probe = execForm(healthcheck, "HEALTHCHECK");
   check(process.getuid?.() === 0, "check:image runs as root: it installs as root, then starts the server as nobody");
