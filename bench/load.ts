@@ -1,13 +1,11 @@
 import autocannon from "autocannon";
 import { bump, percentile, Tally, type Measurement } from "./measurement";
-import { cpuSeconds, peakRssMiB, resetPeakRss, sampleRss, sumOver } from "./serverProcess";
+import { cpuSeconds, peakRssMiB, resetPeakRss, sampleRss, sumOver, type Endpoint } from "./serverProcess";
 import type { Load } from "./workloads";
 
 export interface DriveOptions {
-  /** The GraphQL endpoint. */
-  url: string;
-  /** The Authorization header of every request. */
-  authorization: string;
+  /** The server's GraphQL endpoints (one per process): the connections are spread evenly over them. */
+  endpoints: Endpoint[];
   connections: number;
   seconds: number;
   /** Stop after this many requests instead (`seconds` is then only a limit). */
@@ -46,7 +44,7 @@ async function settled(pids: number[]): Promise<number | undefined> {
 }
 
 /**
- * Runs `load` with autocannon: every connection has its own client (state
+ * Runs `load` with autocannon, one instance per endpoint: every connection has its own client (state
  * such as the last version seen lives there), one request in flight each.
  * Socket errors and timeouts come from autocannon; HTTP and GraphQL errors
  * from the clients' reading of each answer.
@@ -54,56 +52,66 @@ async function settled(pids: number[]): Promise<number | undefined> {
 export async function drive(load: Load, options: DriveOptions): Promise<Measurement> {
   await load.prepare?.();
   const tally = new Tally();
-  const { pathname } = new URL(options.url);
-  const headers = { "content-type": "application/json", authorization: options.authorization };
   // autocannon's own histogram keeps whole milliseconds; these keep its sub-millisecond timings.
   const latencies: number[] = [];
   const pids = options.serverPids;
   pids.forEach(resetPeakRss);
   const rss = options.rssEveryMs ? sampleRss(pids, options.rssEveryMs) : undefined;
   const cpuBefore = sumOver(pids, cpuSeconds);
-  let result: autocannon.Result;
+  const { endpoints } = options;
+  const instances: autocannon.Instance[] = [];
+  options.onStart?.(() => instances.forEach((instance) => instance.stop()));
+  let results: autocannon.Result[];
   let samples: number[] | undefined;
   try {
-    result = await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon(
-        {
-          url: options.url,
-          connections: options.connections,
-          duration: options.seconds,
-          amount: options.requests,
-          timeout: options.timeoutSeconds,
-          pipelining: 1,
-          // autocannon resets a request's `context` every time it loops over its requests (here: after
-          // every request), so what a connection remembers lives in a client made for it here.
-          setupClient(connection) {
-            const client = load.client(tally);
-            connection.setRequests([
-              {
-                method: "POST",
-                path: pathname,
-                headers,
-                setupRequest: (request) => ({ ...request, body: client.body() }),
-                onResponse: (status, body) => client.onResponse(status, body),
+    results = await Promise.all(
+      endpoints.map((endpoint, i) => {
+        const headers = { "content-type": "application/json", authorization: endpoint.authorization };
+        const { pathname } = new URL(endpoint.url);
+        return new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            {
+              url: endpoint.url,
+              connections: Math.floor(options.connections / endpoints.length) + (i < options.connections % endpoints.length ? 1 : 0),
+              duration: options.seconds,
+              amount: options.requests && Math.ceil(options.requests / endpoints.length),
+              timeout: options.timeoutSeconds,
+              pipelining: 1,
+              // autocannon resets a request's `context` every time it loops over its requests (here: after
+              // every request), so what a connection remembers lives in a client made for it here.
+              setupClient(connection) {
+                const client = load.client(tally);
+                connection.setRequests([
+                  {
+                    method: "POST",
+                    path: pathname,
+                    headers,
+                    setupRequest: (request) => ({ ...request, body: client.body() }),
+                    onResponse: (status, body) => client.onResponse(status, body),
+                  },
+                ]);
               },
-            ]);
-          },
-        },
-        (error: unknown, done) => (error ? reject(error) : resolve(done)),
-      );
-      instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
-      options.onStart?.(() => instance.stop());
-    });
+            },
+            (error: unknown, done) => (error ? reject(error) : resolve(done)),
+          );
+          instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
+          instances.push(instance);
+        });
+      }),
+    );
   } finally {
     samples = rss?.stop();
   }
+  const duration = Math.max(...results.map((result) => result.duration));
+  const timeouts = results.reduce((sum, result) => sum + result.timeouts, 0);
+  const errors = results.reduce((sum, result) => sum + result.errors, 0);
   const cpuAfter = await settled(pids);
   latencies.sort((a, b) => a - b);
-  if (result.timeouts) bump(tally.errors, "timeout", result.timeouts);
-  if (result.errors - result.timeouts) bump(tally.errors, "socket error", result.errors - result.timeouts);
+  if (timeouts) bump(tally.errors, "timeout", timeouts);
+  if (errors - timeouts) bump(tally.errors, "socket error", errors - timeouts);
   return {
-    seconds: result.duration,
-    opsPerSecond: tally.successes / result.duration,
+    seconds: duration,
+    opsPerSecond: tally.successes / duration,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     latencies,

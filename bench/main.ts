@@ -25,7 +25,7 @@ import {
   type Turn,
 } from "./report";
 import { primeLoad, scenarios, type Scenario } from "./scenarios";
-import { parseVariant, startBenchServer, type BenchServer } from "./serverProcess";
+import { parseVariant, startBenchServer, startPooledBenchServer, type BenchServer } from "./serverProcess";
 import { pgbenchScripts, type PgbenchScripts } from "./statements";
 import type { Load } from "./workloads";
 
@@ -33,6 +33,8 @@ const RESULTS_DIR = path.join(PROJECT_ROOT, "bench", "results");
 /** Migrating, seeding, capturing the statements, starting the server, checking the ledger: roughly. */
 const SETUP_SECONDS = 15;
 const PRIME_CONNECTIONS = 16;
+/** PgBouncer's server connections for the pooled scenario: one process's default pool (4 × cores). */
+const POOLER_SIZE = 4 * os.availableParallelism();
 /** Priming's usual length, for the estimate. */
 const PRIME_SECONDS = 12;
 /** A limit only: priming stops after one request per account. */
@@ -123,15 +125,24 @@ async function main(): Promise<number> {
       await server.stop();
       if (profileFile) say(`CPU profile of the server: ${path.relative(process.cwd(), profileFile)}`);
     });
-    say(`bench server ${server.url} (pid ${server.pids.join(", ")})`);
+    const where = (s: BenchServer) => `${s.endpoints.map((e) => e.url).join(", ")} (pid ${s.pids.join(", ")})`;
+    say(`bench server ${where(server)}`);
     let variant: BenchServer | undefined;
     if (variantSettings) {
       variant = await startBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, ...variantSettings });
       cleanup.add(() => variant!.stop());
-      say(`variant server (S′: ${options.variant}) ${variant.url} (pid ${variant.pids.join(", ")})`);
+      say(`variant server (S′: ${options.variant}) ${where(variant)}`);
+    }
+    const pooling = chosen.find((scenario) => scenario.pooled)?.pooled;
+    let pooled: BenchServer | undefined;
+    if (pooling) {
+      // As many server connections as one process's pool: the pooler, not the processes, bounds what PostgreSQL serves.
+      pooled = await startPooledBenchServer({ databaseUrl: database.url, logFile, logLevel: options.serverLogLevel, processes: pooling.processes, poolSize: POOLER_SIZE });
+      cleanup.add(() => pooled!.stop());
+      say(`pooled server: ${pooling.processes} processes through PgBouncer ${where(pooled)}`);
     }
 
-    const runner = new Runner(options, server, variant, database.url, scripts, workDir, onStart, checkpoint);
+    const runner = new Runner(options, { server, variant, pooled }, database.url, scripts, workDir, onStart, checkpoint);
     if (options.warmup > 0) await runner.prime();
     const rows: Row[] = [];
     for (const scenario of chosen) {
@@ -208,8 +219,7 @@ function inTurn<T>(turns: Map<Turn, T>, round: number): Array<[Turn, T]> {
 class Runner {
   constructor(
     private readonly options: Options,
-    private readonly server: BenchServer,
-    private readonly variant: BenchServer | undefined,
+    private readonly servers: { server: BenchServer; variant?: BenchServer; pooled?: BenchServer },
     private readonly databaseUrl: string,
     private readonly scripts: PgbenchScripts,
     private readonly workDir: string,
@@ -219,14 +229,12 @@ class Runner {
 
   private drive(server: BenchServer, load: Load, connections: number, seconds: number, more: { rssEveryMs?: number; requests?: number } = {}) {
     this.checkpoint();
-    const { url, authorization, pids } = server;
     return drive(load, {
-      url,
-      authorization,
+      endpoints: server.endpoints,
       connections,
       seconds,
       timeoutSeconds: this.options.timeoutSeconds,
-      serverPids: pids,
+      serverPids: server.pids,
       onStart: this.onStart,
       ...more,
     });
@@ -240,7 +248,8 @@ class Runner {
   /** Before the first timed run, when runs are warmed up: see primeLoad. */
   async prime() {
     say(`priming the server: one debit on each of the ${SEED.accounts.toLocaleString("en")} accounts`);
-    const primed = [this.server, this.variant].flatMap((server) =>
+    const { server, variant, pooled } = this.servers;
+    const primed = [server, variant, pooled].flatMap((server) =>
       server ? [this.drive(server, primeLoad(), PRIME_CONNECTIONS, PRIME_TIMEOUT_SECONDS, { requests: SEED.accounts })] : [],
     );
     for (const m of await Promise.all(primed)) {
@@ -252,10 +261,11 @@ class Runner {
   /** The targets of a measure, in the order they take turns: each runs its load for the seconds given. */
   private turns(scenario: Scenario, of: Scenario, connections: number): Map<Turn, (seconds: number) => Promise<Measurement>> {
     const http = (server: BenchServer, load: Load) => (seconds: number) => this.drive(server, load, connections, seconds);
-    const turns = new Map<Turn, (seconds: number) => Promise<Measurement>>([["solvent", http(this.server, scenario.loads.solvent)]]);
-    if (this.variant) turns.set("variant", http(this.variant, scenario.loads.solvent));
-    if (of.loads.canned) turns.set("canned", http(this.server, of.loads.canned));
-    if (scenario.loads.naive) turns.set("naive", http(this.server, scenario.loads.naive));
+    const { server, variant, pooled } = this.servers;
+    const turns = new Map<Turn, (seconds: number) => Promise<Measurement>>([["solvent", http(scenario.pooled ? pooled! : server, scenario.loads.solvent)]]);
+    if (variant) turns.set("variant", http(variant, scenario.loads.solvent));
+    if (of.loads.canned) turns.set("canned", http(server, of.loads.canned));
+    if (scenario.loads.naive) turns.set("naive", http(server, scenario.loads.naive));
     const script = of.script;
     if (script) turns.set("database", (seconds) => this.pgbench(script, connections, seconds));
     return turns;
@@ -301,8 +311,8 @@ class Runner {
   async soak(scenario: Scenario, connections: number): Promise<Soak> {
     const { soakWarmup, soakSeconds, soakSampleEvery } = this.options;
     say(`soak: ${scenario.name} ×${connections}, ${soakWarmup} s warm-up then ${soakSeconds} s sampling RSS every ${soakSampleEvery} s`);
-    if (soakWarmup) await this.drive(this.server, scenario.loads.solvent, connections, soakWarmup);
-    const measurement = await this.drive(this.server, scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
+    if (soakWarmup) await this.drive(this.servers.server, scenario.loads.solvent, connections, soakWarmup);
+    const measurement = await this.drive(this.servers.server, scenario.loads.solvent, connections, soakSeconds, { rssEveryMs: soakSampleEvery * 1000 });
     this.checkpoint();
     say(`soak: ${describeMeasurement(measurement)}`);
     return { connections, everySeconds: soakSampleEvery, measurement, samples: measurement.rssSamples ?? [] };

@@ -6,6 +6,7 @@ export const SCENARIO_NAMES = [
   "debit-hot",
   "debit-hot-versioned",
   "transfer-uniform",
+  "transfer-pooled",
   "journal-entry",
   "hold-capture",
   "read-history",

@@ -24,9 +24,14 @@ export interface Scenario {
   baselinesOf: ScenarioName;
   /** The pgbench script of D. */
   script?: keyof PgbenchScripts;
+  /** Served by this many processes through PgBouncer in transaction mode, instead of one process straight to PostgreSQL. */
+  pooled?: { processes: number };
   /** The targets the table checks: throughput against C or F, against N, and the server's CPU per operation. */
   targets: { ceiling?: "C" | "F"; naive?: boolean; cpuMsPerOp?: number };
 }
+
+/** Issue 15: several processes behind a pooler, as production runs them. */
+export const POOLED_PROCESSES = 3;
 
 /** Issue 15: a transfer or a debit in at most 0.55 ms of the server's CPU (at 16 connections). */
 const CPU_MS_PER_POSTING = 0.55;
@@ -89,6 +94,15 @@ export function scenarios(databaseUrl: string): Scenario[] {
       baselinesOf: "transfer-uniform",
       script: "transferUniform",
       targets: { ceiling: "C", naive: true, cpuMsPerOp: CPU_MS_PER_POSTING },
+    },
+    {
+      name: "transfer-pooled",
+      summary: `transfer-uniform's transfers, sent to ${POOLED_PROCESSES} server processes (the connections spread evenly) that reach PostgreSQL through PgBouncer in transaction mode (DB_POOLER=transaction)`,
+      loads: { solvent: transferLoad("transfer", SEED.transferAccounts) },
+      // The same work as transfer-uniform's; C and D are one process's and the database's, F one process's framework.
+      baselinesOf: "transfer-uniform",
+      pooled: { processes: POOLED_PROCESSES },
+      targets: {},
     },
     {
       name: "journal-entry",

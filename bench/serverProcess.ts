@@ -4,15 +4,19 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { signToken } from "../src/auth";
 import { PROJECT_ROOT } from "../src/paths";
+import { startPgbouncer } from "../test/support/pgbouncer";
+
+/** Where a process of the server takes requests. */
+export interface Endpoint {
+  url: string;
+  /** The Authorization header every request carries: an admin token the process accepts. */
+  authorization: string;
+}
 
 export interface BenchServer {
-  url: string;
-  /** The Authorization header every request carries: an admin token the server accepts. */
-  authorization: string;
-  /**
-   * Its processes: one today. A server of several processes (behind a pooler) lists them all, and
-   * the bench adds their CPU time and their peak RSS.
-   */
+  /** One per process: the load spreads its connections over them, as a load balancer would. */
+  endpoints: Endpoint[];
+  /** Its processes: the bench adds their CPU time and their peak RSS. */
   pids: number[];
   /** Stops it (SIGTERM: requests in flight finish, the pool closes); safe to call more than once. */
   stop(): Promise<void>;
@@ -88,8 +92,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   let stopped: Promise<void> | undefined;
   const token = await signToken(new TextEncoder().encode(secret), { subject: "bench", role: "admin" }, { expiresInSeconds: 24 * 3600 });
   return {
-    url,
-    authorization: `Bearer ${token}`,
+    endpoints: [{ url, authorization: `Bearer ${token}` }],
     pids: [child.pid!],
     stop: () =>
       (stopped ??= (async () => {
@@ -100,6 +103,27 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         clearTimeout(timer);
       })()),
   };
+}
+
+/**
+ * `processes` servers on one database through PgBouncer in transaction mode (DB_POOLER=transaction),
+ * as several processes behind a pooler run in production; `poolSize` server connections in all.
+ */
+export async function startPooledBenchServer(options: BenchServerOptions & { processes: number; poolSize: number }): Promise<BenchServer> {
+  const pooler = await startPgbouncer(options.databaseUrl, { poolSize: options.poolSize });
+  const servers: BenchServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await pooler.stop();
+  };
+  try {
+    const env = { ...startCommand().env, ...options.env, DB_POOLER: "transaction", DIRECT_DATABASE_URL: options.databaseUrl };
+    for (let i = 0; i < options.processes; i++) servers.push(await startBenchServer({ ...options, databaseUrl: pooler.url, env }));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoints: servers.flatMap((s) => s.endpoints), pids: servers.flatMap((s) => s.pids), stop };
 }
 
 const readProc = (pid: number, file: string) => {

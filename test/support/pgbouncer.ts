@@ -28,11 +28,12 @@ async function freePort(): Promise<number> {
 
 /**
  * PgBouncer in transaction mode in front of the database `databaseUrl` names,
- * with the packaged defaults otherwise (no max_prepared_statements in 1.18).
+ * with `poolSize` server connections and the packaged defaults otherwise (no
+ * max_prepared_statements in 1.18).
  * It refuses to run as root, so as root it runs as the postgres user. Outside jest
  * too (the benchmark's pooler scenario): its folder goes when it stops.
  */
-export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
+export async function startPgbouncer(databaseUrl: string, { poolSize = 20 } = {}): Promise<Pgbouncer> {
   if (!existsSync(PGBOUNCER)) throw new Error(`no PgBouncer at ${PGBOUNCER}: apt-get install pgbouncer (or set PGBOUNCER)`);
   const target = new URL(databaseUrl);
   const user = decodeURIComponent(target.username) || "postgres";
@@ -55,7 +56,7 @@ export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
       `auth_file = ${dir}/users.txt`,
       "pool_mode = transaction",
       "max_client_conn = 1000",
-      "default_pool_size = 20",
+      `default_pool_size = ${poolSize}`,
       `logfile = ${logFile}`,
       "",
     ].join("\n"),
