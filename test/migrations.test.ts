@@ -40,6 +40,20 @@ test("every migration is applied once and recorded like prisma migrate deploy do
   }
 });
 
+test("every PL/pgSQL function of the ledger plans its statements once per connection (generic plans)", async () => {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`
+      SELECT p.proname, p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = current_schema() AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')`);
+    expect(rows.map((row) => row.proname)).toEqual(expect.arrayContaining(["post_entry", "open_account", "sweep_expired_holds", "outbox_emit"]));
+    expect(rows.filter((row) => !row.proconfig?.includes("plan_cache_mode=force_generic_plan")).map((row) => row.proname)).toEqual([]);
+  } finally {
+    await client.end();
+  }
+});
+
 /** What the database answers to `sql`, run in a transaction that is rolled back: "accepted" or the SQLSTATE. */
 async function outcome(client: pg.Client, sql: string): Promise<string> {
   await client.query("BEGIN");
