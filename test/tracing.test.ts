@@ -42,7 +42,8 @@ const OPEN = `mutation Open($input: OpenAccountInput!) {
 }`;
 const CREDIT = `mutation Credit($input: PostingInput!) { credit(input: $input) { __typename } }`;
 /** Read through Prisma: a filter on the customer's name. */
-const ACCOUNTS = `query Accounts($filter: AccountFilter) { accounts(first: 5, filter: $filter) { edges { node { id balance } } } }`;
+// The holds of an account are read through Prisma: the trace must show its statements too.
+const ACCOUNTS = `query Accounts($filter: AccountFilter) { accounts(first: 5, filter: $filter) { edges { node { id balance holds(first: 1) { edges { node { id } } } } } } }`;
 
 let database: ScratchDatabase;
 beforeAll(async () => {
@@ -149,7 +150,7 @@ function expectRequestTraces(spans: SpanRecord[], requests: number) {
   }
   // Prisma's statements (its quoting of table names) are traced as the hand-written ones are, with placeholders for values.
   const accounts = spans.find((span) => span.name === "query Accounts")!;
-  const prisma = spans.filter((span) => span.traceId === accounts.traceId && String(span.attributes["db.query.text"]).includes('"public"."accounts"'));
+  const prisma = spans.filter((span) => span.traceId === accounts.traceId && String(span.attributes["db.query.text"]).includes('"public"."holds"'));
   expect(prisma.length).toBeGreaterThan(0);
   expect(prisma.some((span) => /\$1\b/.test(String(span.attributes["db.query.text"])))).toBe(true);
 
