@@ -63,17 +63,18 @@ function costReadsVariables(document: DocumentNode): boolean {
 export function costLimit(schema: GraphQLSchema, maxCost: number): Check {
   // Apollo hands every request with the same text the same parsed document: a cost that
   // no variable decides (every mutation's, most queries') is computed once per document.
-  const fixedCosts = new WeakMap<DocumentNode, Map<string | undefined, number>>();
+  // Per document: its costs by operation name, or null when variables decide them.
+  const fixedCosts = new WeakMap<DocumentNode, Map<string | undefined, number> | null>();
   const costOf = (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined) => {
     let costs = fixedCosts.get(document);
-    if (!costs) {
-      costs = new Map();
-      if (!costReadsVariables(document)) fixedCosts.set(document, costs);
+    if (costs === undefined) {
+      costs = costReadsVariables(document) ? null : new Map();
+      fixedCosts.set(document, costs);
     }
-    let cost = costs.get(operationName);
+    let cost = costs?.get(operationName);
     if (cost === undefined) {
       cost = getComplexity({ schema, query: document, variables, operationName, estimators: [pageCost] });
-      if (fixedCosts.has(document)) costs.set(operationName, cost);
+      costs?.set(operationName, cost);
     }
     return cost;
   };
