@@ -18,6 +18,8 @@ import {
   describeMeasurement,
   problems,
   renderReport,
+  say,
+  today,
   TURN_LABELS,
   unsteadyBaselines,
   type Row,
@@ -40,8 +42,6 @@ const PRIME_SECONDS = 12;
 /** A limit only: priming stops after one request per account. */
 const PRIME_TIMEOUT_SECONDS = 300;
 
-const today = () => new Date().toISOString().slice(0, 10);
-const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 class Interrupted extends Error {}
 

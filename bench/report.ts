@@ -324,6 +324,12 @@ export function problems(rows: Row[], soak: Soak | undefined): string[] {
   return found;
 }
 
+/** The run's date, for titles and file names. */
+export const today = () => new Date().toISOString().slice(0, 10);
+
+/** A progress line on stderr (stdout carries the report), with the time. */
+export const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
 /** autocannon's version, for the machine's description. */
 export function autocannonVersion(): string {
   return (JSON.parse(readFileSync(require.resolve("autocannon/package.json"), "utf8")) as { version: string }).version;

@@ -5,7 +5,7 @@ import { createDatabase, type Database } from "../src/db/client";
 import { History, type HistoryRequest, type Page, type PageRequest } from "../src/ledger/history";
 import { accountId, accountIdSql, createBenchDatabase, DEFAULT_ADMIN_URL, describePostgres, withClient, type BenchDatabase } from "./database";
 import { percentile } from "./measurement";
-import { describeMachine, table } from "./report";
+import { describeMachine, say, table, today } from "./report";
 
 /*
  * `npm run bench:scaling`: do the reads whose cost must not grow with the data
@@ -268,7 +268,7 @@ function renderReport(options: Options, machine: string, results: SizeResult[]):
   });
   const sizeName = (r: SizeResult) => `${count(r.postings)} postings, ${count(r.accounts)} accounts`;
   const report = [
-    `# Solvent scaling check, ${new Date().toISOString().slice(0, 10)}${options.smoke ? " (smoke)" : ""}`,
+    `# Solvent scaling check, ${today()}${options.smoke ? " (smoke)" : ""}`,
     "",
     machine,
     "",
@@ -283,8 +283,6 @@ function renderReport(options: Options, machine: string, results: SizeResult[]):
   ].join("\n");
   return { report, growing };
 }
-
-const say = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
