@@ -13,3 +13,6 @@ function findProjectRoot(from: string): string {
 }
 
 export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+/** The URL path GraphQL is served at (a trailing slash and any query string allowed). */
+export const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/;

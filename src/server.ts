@@ -3,7 +3,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Authenticate } from "./auth";
@@ -16,12 +15,14 @@ import { authorizeOperation } from "./graphql/authorization";
 import { checkBeforeExecution } from "./graphql/beforeExecution";
 import { serviceUnavailableStatus } from "./graphql/busy";
 import { createLoaders, type Context } from "./graphql/context";
-import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, logError } from "./graphql/errors";
+import { graphqlHandler, type RequestContext } from "./graphql/http";
+import { errorCode, formatError, INTERNAL_ERROR_MESSAGE, INTERNAL_SERVER_ERROR, logError } from "./graphql/errors";
 import { armor, costLimit, FIXED_LIMITS, rateLimit } from "./graphql/limits";
 import { compressPlayground, playgroundPlugin } from "./graphql/playground";
 import { serveSubscriptions } from "./graphql/websocket";
 import type { Logger } from "./logger";
 import { graphqlMetricsPlugin, type Metrics } from "./metrics";
+import { GRAPHQL_PATH } from "./paths";
 
 /** The one log line each request gets. */
 function logRequest(log: Logger, requestId: string, started: bigint, operationName: string | null, outcome: string) {
@@ -71,15 +72,16 @@ interface ServerOptions {
 }
 
 /** Each request's context: its id (the client's x-request-id, if sane), its caller, fresh loaders. */
-function requestContext({ ledger, events, authenticate, log }: ServerOptions) {
-  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<Context> => {
-    const header = req.header("x-request-id");
-    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+function requestContext({ ledger, events, authenticate, log }: ServerOptions): RequestContext {
+  return async (req, res, body) => {
+    const header = req.headers["x-request-id"];
+    const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader("x-request-id", requestId);
     const started = process.hrtime.bigint();
     // A request refused here never reaches the plugins: it is logged here.
-    const caller = await authenticate(req.header("authorization")).catch((error: unknown) => {
-      const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
+    const caller = await authenticate(req.headers.authorization).catch((error: unknown) => {
+      const name = (body as { operationName?: unknown } | undefined)?.operationName;
+      const operationName = typeof name === "string" ? name : null;
       logRequest(log, requestId, started, operationName, logError(log, error, { requestId, operationName }));
       throw error;
     });
@@ -87,16 +89,25 @@ function requestContext({ ledger, events, authenticate, log }: ServerOptions) {
   };
 }
 
-/** Malformed JSON and oversized bodies: a clear answer, never a stack trace. */
+/** Unreadable bodies (malformed JSON, too large) and the like: a clear answer with a GraphQL-shaped error, never a stack trace. */
 function httpErrors(log: Logger) {
-  return (error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: error }, "http error");
-    res.status(status).json({
-      errors: [{ message: status === 500 ? INTERNAL_ERROR_MESSAGE : error.message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }],
-    });
+  return (error: unknown, res: http.ServerResponse) => {
+    const { status = 500, message } = error as { status?: number; message?: string };
+    const byClient = status >= 400 && status < 500;
+    if (!byClient) log.error({ err: error }, "http error");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = byClient ? status : 500;
+    res.setHeader("content-type", "application/json; charset=utf-8");
+    const answer = { message: byClient ? message : INTERNAL_ERROR_MESSAGE, extensions: { code: byClient ? "BAD_REQUEST" : INTERNAL_SERVER_ERROR } };
+    res.end(JSON.stringify({ errors: [answer] }));
   };
 }
+
+/** POST /graphql (any query string): the requests that go to GraphQL without Express. */
+const isGraphqlPost = (req: http.IncomingMessage) => req.method === "POST" && GRAPHQL_PATH.test(req.url ?? "");
 
 export async function startServer(options: ServerOptions): Promise<Server> {
   const { schema, ledger, events, authenticate, config, log } = options;
@@ -104,7 +115,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   app.disable("x-powered-by");
   const timeout = config.limits.requestTimeoutMs;
   // A request must arrive in full within the timeout (slow clients cannot hold connections open).
-  const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) }, app);
+  const httpServer = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(timeout, 1000) });
   const drain = drainable(httpServer, log);
   const guard = armor(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
@@ -144,13 +155,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
   });
   app.use("/console", consoleRouter(options.developmentToken));
+  const answerError = httpErrors(log);
+  const graphql = graphqlHandler(apollo, requestContext(options), answerError);
   if (config.landingPage) app.get("/graphql", compressPlayground);
-  app.use(
-    "/graphql",
-    express.json({ limit: "100kb" }),
-    expressMiddleware(apollo, { context: requestContext(options) }),
-  );
-  app.use(httpErrors(log));
+  app.use("/graphql", (req, res) => graphql(req, res));
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => answerError(error, res));
+  httpServer.on("request", (req, res) => (isGraphqlPost(req) ? graphql(req, res) : app(req, res)));
 
   await listen(httpServer, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();

@@ -1,6 +1,8 @@
+import { IncomingMessage } from "node:http";
 import type { NodeSDKConfiguration } from "@opentelemetry/sdk-node";
 import type { TracingConfig } from "./config";
 import type { Logger } from "./logger";
+import { GRAPHQL_PATH } from "./paths";
 
 /*
  * OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The
@@ -36,7 +38,7 @@ export function startTracing(config: TracingConfig, log: Logger): Tracing {
 
 /** Registers the instrumentations and a tracer provider handing its spans to `spanProcessor` (the tests give an in-memory one). */
 export function traceInto(serviceName: string, spanProcessor: SpanProcessor, log: Logger): Tracing {
-  const { NodeSDK, api, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { NodeSDK, api, core, tracing } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
   const { ExpressInstrumentation } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
   const { GraphQLInstrumentation } = require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
@@ -65,6 +67,12 @@ export function traceInto(serviceName: string, spanProcessor: SpanProcessor, log
         redactedQueryParamsServer: GRAPHQL_QUERY_PARAMETERS,
         // Calls outside a request would be dropped by the sampler: no need to make their spans.
         requireParentforOutgoingSpans: true,
+        // The HTTP span is named "<method> <route>" when something names the route: Express for its own routes,
+        // this for GraphQL's, which POST requests reach without Express (graphql/http.ts).
+        requestHook: (_span, request) => {
+          const metadata = core.getRPCMetadata(api.context.active());
+          if (request instanceof IncomingMessage && metadata?.type === core.RPCType.HTTP && GRAPHQL_PATH.test(request.url ?? "")) metadata.route = "/graphql";
+        },
       }),
       new ExpressInstrumentation(),
       // Parse, validate and execute (named after the operation); a span per resolved field would multiply

@@ -108,6 +108,29 @@ test("malformed JSON and oversized bodies get a 4xx with a GraphQL-shaped error,
   expect((await errorBody(huge)).errors[0].extensions.code).toBe("BAD_REQUEST");
 });
 
+test("a body GraphQL cannot read is refused with 415 and changes nothing: another charset, a content encoding", async () => {
+  const authorization = `Bearer ${await server.token(ADMIN)}`;
+  const account = await openAccount(server, { deposit: "5.00" });
+  const debit = JSON.stringify({ query: `mutation { debit(input: { accountId: "${account.id}", amount: "1.00", idempotencyKey: "${key()}" }) { __typename } }` });
+  const unreadable: Array<Record<string, string>> = [{ "content-type": "application/json; charset=latin1" }, { "content-type": "application/json", "content-encoding": "gzip" }];
+  for (const headers of unreadable) {
+    const refused = await fetch(server.url, { method: "POST", headers: { ...headers, authorization }, body: debit });
+    expect(refused.status).toBe(415);
+    expect((await errorBody(refused)).errors[0].extensions.code).toBe("BAD_REQUEST");
+  }
+  expect((await server.request(AccountBalanceDocument, { id: account.id })).data?.account?.balance).toBe("5.00");
+});
+
+test("GraphQL answers at /graphql with a query string or a trailing slash too, over POST and GET", async () => {
+  const authorization = `Bearer ${await server.token(ADMIN)}`;
+  for (const url of [`${server.url}?x=1`, `${server.url}/`]) {
+    const answer = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization }, body: '{"query":"{ __typename }"}' });
+    expect(await answer.json()).toEqual({ data: { __typename: "Query" } });
+  }
+  const get = await fetch(`${server.url}?query=${encodeURIComponent("{ __typename }")}`, { headers: { authorization, "apollo-require-preflight": "1" } });
+  expect(await get.json()).toEqual({ data: { __typename: "Query" } });
+});
+
 test("a syntax error is a GraphQL error, not a 500", async () => {
   const response = await fetch(server.url, {
     method: "POST",

@@ -19,9 +19,9 @@ export type Row = Record<string, unknown>;
  * pooler in transaction mode).
  */
 export class Sql {
-  private readonly names = new Map<string, string>();
+  /** Per statement text: its prepared statement's name and its timer, found with one lookup (the text is long, hashing it is not free). */
+  private readonly statements = new Map<string, { name: string; timer?: (seconds: number) => void }>();
   private timerOf?: (statement: string) => (seconds: number) => void;
-  private readonly timers = new Map<string, (seconds: number) => void>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -31,15 +31,15 @@ export class Sql {
   /** Times every statement from now on, under its statementName (the metrics: see server.ts). */
   timeStatements(timerOf: (statement: string) => (seconds: number) => void) {
     this.timerOf = timerOf;
+    this.statements.clear();
   }
 
   async query(statement: Prisma.Sql, { prepare = true } = {}): Promise<Row[]> {
     const { prepared, onQuery } = this.options;
-    const timer = this.timerOf && this.timerFor(statement.text);
+    const { name, timer } = this.statementOf(statement.text);
     const started = onQuery || timer ? performance.now() : 0;
-    const name = prepare && prepared ? this.nameOf(statement.text) : undefined;
     try {
-      const result = await this.pool.query({ name, text: statement.text, values: statement.values });
+      const result = await this.pool.query({ name: prepare && prepared ? name : undefined, text: statement.text, values: statement.values });
       onQuery?.(statement.text, performance.now() - started, statement.values);
       return result.rows;
     } finally {
@@ -47,22 +47,13 @@ export class Sql {
     }
   }
 
-  private timerFor(text: string) {
-    let timer = this.timers.get(text);
-    if (!timer) {
-      timer = this.timerOf!(statementName(text));
-      this.timers.set(text, timer);
+  private statementOf(text: string) {
+    let known = this.statements.get(text);
+    if (!known) {
+      known = { name: `solvent_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`, timer: this.timerOf?.(statementName(text)) };
+      this.statements.set(text, known);
     }
-    return timer;
-  }
-
-  private nameOf(text: string): string {
-    let name = this.names.get(text);
-    if (!name) {
-      name = `solvent_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
-      this.names.set(text, name);
-    }
-    return name;
+    return known;
   }
 }
 

@@ -119,9 +119,10 @@ export class Journal {
   private async write(caller: Caller, draft: Draft, claim: IdempotencyClaim): Promise<Written | Failure> {
     const lines = draft.lines ?? [];
     const hold = draft.hold;
+    // Only a hold step returns a hold: for other drafts its columns would be NULL on every row, and parsed all the same.
     const rows = await this.sql.query(Prisma.sql`
       SELECT r.refusal, r.line, r.amount, r.available, ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")},
-             ${selectJournalEntry("(r.entry)")}, ${selectHold("(r.hold)")}
+             ${selectJournalEntry("(r.entry)")}${hold ? Prisma.sql`, ${selectHold("(r.hold)")}` : Prisma.empty}
         FROM post_entry(${draft.kind ?? null}::"TransactionKind", ${lines.map((l) => l.accountId)}::uuid[],
                         ${lines.map((l) => l.type)}::"TransactionType"[], ${lines.map((l) => l.amount)}::bigint[],
                         ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${lines.map((l) => l.held ?? 0n)}::bigint[],
