@@ -7,6 +7,7 @@ import { AMOUNT, SEED } from "./database";
 import { cpuMsPerOp, median, total, type Measurement } from "./measurement";
 import { roundsOf, type Options } from "./options";
 import type { Scenario } from "./scenarios";
+import { PGBENCH_WARMUP_SECONDS } from "./pgbench";
 import { startCommand } from "./serverProcess";
 
 /** The targets of a measure, in the order they take turns in each round. */
@@ -373,7 +374,7 @@ function describeSettings(options: Options): string {
       : "- no priming of the server's account cache (no warm-up)",
     `- server: its own process, ${describeStart()} (as npm start), DB_POOL_SIZE ${pool}, LOG_LEVEL ${options.serverLogLevel}, NODE_ENV production, an HS256 bearer token on every request, no rate limit`,
     ...(options.variant ? [`- variant server (S′): the same, with node options and environment ${options.variant} (node's options replaced by those given)`] : []),
-    `- D: pgbench -n -M prepared -c <conns> -j min(<conns>, ${os.availableParallelism()}) -T ${options.slice} per slice, scripts made from the statements the ledger sent (bench/statements.ts)`,
+    `- D: pgbench -n -M prepared -c <conns> -j min(<conns>, ${os.availableParallelism()}) -T ${options.slice + PGBENCH_WARMUP_SECONDS} per slice, of which the transactions that ended in the last ${options.slice} s count (its new backends warm up first), scripts made from the statements the ledger sent (bench/statements.ts)`,
     `- seed: ${SEED.accounts.toLocaleString("en")} USD accounts; 1..${SEED.historyAccounts} with ${SEED.historyDepth} postings, the others 1; debits and transfers of ${AMOUNT}`,
   ].join("\n");
 }
