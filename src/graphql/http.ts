@@ -5,10 +5,10 @@ import getRawBody from "raw-body";
 import type { Context } from "./context";
 
 /** A GraphQL request is a document and its variables: never a bulk upload. */
-export const BODY_LIMIT = "100kb";
+const BODY_LIMIT = "100kb";
 
 /** A request refused before GraphQL saw it (unreadable body), with the HTTP status it is answered with. */
-export class HttpError extends Error {
+class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
