@@ -83,6 +83,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     statementTimeoutMs: config.limits.requestTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     poolTimeoutMs: config.poolTimeoutMs,
+    poolIdleTimeoutMs: config.poolIdleTimeoutMs,
     // The embedded database shares one session among its connections: a name prepared on one is taken on all.
     preparedStatements: config.preparedStatements && !embedded,
     onIdleError: (error) => log.warn({ err: error }, "a database connection broke"),

@@ -155,3 +155,15 @@ test("the lock timeout is below the statement timeout, by default and when set",
   expect(loadConfig({ REQUEST_TIMEOUT_MS: "1000" }).lockTimeoutMs).toBe(500);
   expect(() => loadConfig({ DB_LOCK_TIMEOUT_MS: "10000" })).toThrow(/DB_LOCK_TIMEOUT_MS \(10000\) must be below the statement timeout/);
 });
+
+test("pooled connections stay open for DB_POOL_IDLE_TIMEOUT_MS (5 minutes by default), not node-postgres's 10 s", async () => {
+  expect(loadConfig({}).poolIdleTimeoutMs).toBe(300_000);
+  expect(loadConfig({ DB_POOL_IDLE_TIMEOUT_MS: "60000" }).poolIdleTimeoutMs).toBe(60_000);
+  expect(() => loadConfig({ DB_POOL_IDLE_TIMEOUT_MS: "0" })).toThrow(/DB_POOL_IDLE_TIMEOUT_MS/);
+  const database = createDatabase(testDatabaseUrl(), { poolSize: 1, poolIdleTimeoutMs: loadConfig({}).poolIdleTimeoutMs });
+  try {
+    expect(database.sql.pool.options.idleTimeoutMillis).toBe(300_000);
+  } finally {
+    await database.close();
+  }
+});

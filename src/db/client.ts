@@ -19,6 +19,8 @@ export interface DbOptions {
   lockTimeoutMs?: number;
   /** A query that cannot have a connection of the pool within this time fails (see isDatabaseBusy). */
   poolTimeoutMs?: number;
+  /** A connection idle for this long is closed (node-postgres's default: 10 s). */
+  poolIdleTimeoutMs?: number;
   /** Whether the ledger's statements may be prepared once per connection (see Sql). */
   preparedStatements?: boolean;
   onQuery?: QueryListener;
@@ -33,9 +35,16 @@ export interface Database {
 
 export function createDatabase(
   url: string,
-  { poolSize, pooler = "none", statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
+  { poolSize, pooler = "none", statementTimeoutMs, lockTimeoutMs, poolTimeoutMs, poolIdleTimeoutMs, preparedStatements = true, onQuery, onIdleError = () => {} }: DbOptions,
 ): Database {
-  const pool = createPool(url, { max: poolSize, pooler, statementTimeoutMs, lockTimeoutMs, connectionTimeoutMillis: poolTimeoutMs });
+  const pool = createPool(url, {
+    max: poolSize,
+    pooler,
+    statementTimeoutMs,
+    lockTimeoutMs,
+    connectionTimeoutMillis: poolTimeoutMs,
+    idleTimeoutMillis: poolIdleTimeoutMs,
+  });
   pool.on("error", onIdleError);
   const adapter = new PrismaPg(pool);
   const db = onQuery ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });

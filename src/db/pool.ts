@@ -10,6 +10,8 @@ export interface PoolOptions {
   lockTimeoutMs?: number;
   /** A query that cannot have a connection within this time fails. */
   connectionTimeoutMillis?: number;
+  /** A connection idle for this long is closed. */
+  idleTimeoutMillis?: number;
   /** node-postgres gives up waiting for an answer after this long (the connection is then dropped). */
   queryTimeoutMs?: number;
 }
@@ -23,8 +25,8 @@ export interface PoolOptions {
  * clients: there each statement runs in a transaction of its own that sets
  * its timeouts with SET LOCAL, at the cost of two more round trips.
  */
-export function createPool(url: string, { max, pooler, statementTimeoutMs, lockTimeoutMs, connectionTimeoutMillis, queryTimeoutMs }: PoolOptions): pg.Pool {
-  const config = { connectionString: url, max, connectionTimeoutMillis, query_timeout: queryTimeoutMs };
+export function createPool(url: string, { max, pooler, statementTimeoutMs, lockTimeoutMs, connectionTimeoutMillis, idleTimeoutMillis, queryTimeoutMs }: PoolOptions): pg.Pool {
+  const config = { connectionString: url, max, connectionTimeoutMillis, idleTimeoutMillis, query_timeout: queryTimeoutMs };
   const timeouts = { statement_timeout: statementTimeoutMs, lock_timeout: lockTimeoutMs };
   if (pooler === "none") return new pg.Pool({ ...config, ...timeouts });
   const settings = Object.entries(timeouts).filter(([, ms]) => ms !== undefined);
