@@ -1,21 +1,27 @@
 import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Hold, JournalEntry, Transaction, TransactionKind, TransactionType } from "../db/generated/prisma/client";
 import type { Db } from "../db/client";
-import type { Sql } from "../db/sql";
+import type { Row, Sql } from "../db/sql";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail, type Failure } from "./failures";
 import { runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { MAX_BALANCE_MINOR } from "./money";
 import {
+  accountFromJson,
+  accountJson,
+  holdFromJson,
+  holdJson,
+  journalEntryFromJson,
+  journalEntryJson,
   pickAccount,
-  pickHold,
   pickJournalEntry,
   pickTransaction,
   selectAccount,
-  selectHold,
   selectJournalEntry,
   selectTransaction,
+  transactionFromJson,
+  transactionJson,
 } from "./rows";
 
 /** One line of an entry on one account; the settlement line is what the lines add up to. */
@@ -119,10 +125,11 @@ export class Journal {
   private async write(caller: Caller, draft: Draft, claim: IdempotencyClaim): Promise<Written | Failure> {
     const lines = draft.lines ?? [];
     const hold = draft.hold;
-    // Only a hold step returns a hold: for other drafts its columns would be NULL on every row, and parsed all the same.
+    // Only a hold step returns a hold: for other drafts it would be NULL on every row, and built and parsed all the same.
     const rows = await this.sql.query(Prisma.sql`
-      SELECT r.refusal, r.line, r.amount, r.available, ${selectAccount("(r.account)")}, ${selectTransaction("(r.posting)")},
-             ${selectJournalEntry("(r.entry)")}${hold ? Prisma.sql`, ${selectHold("(r.hold)")}` : Prisma.empty}
+      SELECT r.refusal, r.line, r.amount, r.available, ${accountJson("(r.account)")} AS account,
+             ${transactionJson("(r.posting)")} AS posting, ${journalEntryJson("(r.entry)")} AS entry
+             ${hold ? Prisma.sql`, ${holdJson("(r.hold)")} AS hold` : Prisma.empty}
         FROM post_entry(${draft.kind ?? null}::"TransactionKind", ${lines.map((l) => l.accountId)}::uuid[],
                         ${lines.map((l) => l.type)}::"TransactionType"[], ${lines.map((l) => l.amount)}::bigint[],
                         ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${lines.map((l) => l.held ?? 0n)}::bigint[],
@@ -133,10 +140,11 @@ export class Journal {
                         ${hold?.op === "AUTHORIZE" ? hold.expiresAt : null}::timestamptz,
                         ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, NULL) r`);
     const first = rows[0];
+    const holdAfter = first.hold ? holdFromJson(first.hold as Row) : null;
     if (first.refusal !== null) {
       return this.refusal(first.refusal as string, {
-        account: first.a_id ? pickAccount(first) : null,
-        hold: first.h_id ? pickHold(first) : null,
+        account: accountFromJson(first.account as Row),
+        hold: holdAfter,
         amount: first.amount === null ? 0n : BigInt(first.amount as string),
         available: first.available === null ? 0n : BigInt(first.available as string),
         line: first.line === null ? undefined : lines[(first.line as number) - 1],
@@ -146,9 +154,9 @@ export class Journal {
     }
     return {
       outcome: "Written",
-      entry: first.e_id ? pickJournalEntry(first) : null,
-      lines: rows.map((row) => ({ account: pickAccount(row), transaction: row.t_id ? pickTransaction(row) : null })),
-      hold: first.h_id ? pickHold(first) : null,
+      entry: journalEntryFromJson(first.entry as Row),
+      lines: rows.map((row) => ({ account: accountFromJson(row.account as Row)!, transaction: transactionFromJson(row.posting as Row) })),
+      hold: holdAfter,
     };
   }
 
