@@ -2,10 +2,11 @@ import { Prisma } from "../db/generated/prisma/client";
 import type { Account, Hold, JournalEntry, Transaction } from "../db/generated/prisma/client";
 
 /*
- * Column lists for the hand-written statements on the posting path, aliased
- * to the Prisma model's field names so raw rows and Prisma rows are the same
- * objects. A prefix lets one result row carry an account, a transaction, a
- * journal entry and a hold.
+ * How the hand-written statements read the models, so that raw rows and
+ * Prisma rows are the same objects: column lists aliased to the Prisma
+ * model's field names (a prefix lets one result row carry an account, a
+ * transaction, a journal entry and a hold), or, for the write path's answer,
+ * one JSON object per model keyed by the same names.
  */
 
 const accountColumns: Record<keyof Account, string> = {
