@@ -103,8 +103,8 @@ function model<T>(columns: Record<string, string>, prefix: string) {
     /**
      * The row as one json column, keyed by field, money as text (exact).
      * The write path answers with these: node-postgres reads one column's
-     * description and one JSON text far faster than forty columns each with
-     * its own parser.
+     * description and one JSON text for less than forty columns each with its
+     * own parser (0.090 against 0.107 ms of CPU per post_entry, measured).
      */
     json(alias: string): Prisma.Sql {
       let object = objects.get(alias);
