@@ -54,6 +54,36 @@ test("every PL/pgSQL function of the ledger plans its statements once per connec
   }
 });
 
+test("references most rows lack are indexed without their NULLs, and every lookup by them still uses the index", async () => {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    const lookups: Record<string, [column: string, sql: string]> = {
+      transactions_transfer_id_idx: ["transfer_id", "SELECT id FROM transactions WHERE transfer_id = $1::uuid"],
+      transactions_hold_id_idx: ["hold_id", "SELECT id FROM transactions WHERE hold_id = ANY(ARRAY[$1::uuid]) ORDER BY id"],
+      transactions_reversal_of_id_key: ["reversal_of_id", "SELECT id FROM transactions WHERE reversal_of_id = ANY(ARRAY[$1::uuid])"],
+      journal_entries_reversal_of_id_key: ["reversal_of_id", "SELECT 1 FROM journal_entries WHERE (id = $1::uuid AND kind = 'REVERSAL') OR reversal_of_id = $1::uuid"],
+    };
+    const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+      "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY($1)",
+      [Object.keys(lookups)],
+    );
+    expect(Object.fromEntries(rows.map((row) => [row.indexname, row.indexdef.replace(/.* WHERE /, "")]))).toEqual(
+      Object.fromEntries(Object.entries(lookups).map(([name, [column]]) => [name, `(${column} IS NOT NULL)`])),
+    );
+    // The plan PL/pgSQL keeps (generic: $1 unknown) must still prove the predicate from the lookup.
+    await client.query("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off");
+    for (const [name, [, sql]] of Object.entries(lookups)) {
+      await client.query(`PREPARE lookup(uuid) AS ${sql}`);
+      const plan = await client.query<{ "QUERY PLAN": string }>("EXPLAIN (COSTS OFF) EXECUTE lookup(gen_random_uuid())");
+      expect(plan.rows.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(new RegExp(`Index Scan (using|on) ${name}\\b`));
+      await client.query("DEALLOCATE lookup");
+    }
+  } finally {
+    await client.end();
+  }
+});
+
 /** What the database answers to `sql`, run in a transaction that is rolled back: "accepted" or the SQLSTATE. */
 async function outcome(client: pg.Client, sql: string): Promise<string> {
   await client.query("BEGIN");
