@@ -71,7 +71,7 @@ test("references most rows lack are indexed without their NULLs, and every looku
     expect(Object.fromEntries(rows.map((row) => [row.indexname, row.indexdef.replace(/.* WHERE /, "")]))).toEqual(
       Object.fromEntries(Object.entries(lookups).map(([name, [column]]) => [name, `(${column} IS NOT NULL)`])),
     );
-    // The plan PL/pgSQL keeps (generic: $1 unknown) must still prove the predicate from the lookup.
+    // Generic plans ($1 unknown), as PL/pgSQL keeps them: the planner must prove the predicate from the lookup alone.
     await client.query("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off");
     for (const [name, [, sql]] of Object.entries(lookups)) {
       await client.query(`PREPARE lookup(uuid) AS ${sql}`);
