@@ -1,6 +1,8 @@
 import type { ClassType } from "type-graphql";
 import { authenticator, createDevelopmentSecret, DEVELOPMENT_TOKEN_SECONDS, signToken } from "./auth";
 import { createDatabase, type Db } from "./db/client";
+import { Prisma } from "./db/generated/prisma/client";
+import type { Sql } from "./db/sql";
 import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
 import { startEmbeddedDatabase } from "./db/embedded";
@@ -90,6 +92,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     onQuery: log.isLevelEnabled("debug") ? (sql, durationMs) => log.debug({ sql, durationMs }, "sql") : undefined,
   });
   started.add(close);
+  if (!embedded) await warnWithoutAutovacuum(sql, log);
   const ledger = await Ledger.create(db, sql, config.holds);
   const metrics = createMetrics();
   metrics.database.observePool(sql.pool);
@@ -137,6 +140,23 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
  * would write to it too (PGlite's closing checkpoint). Exit as a crash
  * would; the next start recovers from the write-ahead log.
  */
+/**
+ * Each connection plans the write path's statements once (the generic_plans
+ * migration), from the tables' statistics as they are then; ANALYZE, which
+ * autovacuum runs, is what makes it plan them again. Without it, plans made
+ * while a table was empty (holds, on a new ledger) keep reading all of it on
+ * every write as it grows.
+ */
+async function warnWithoutAutovacuum(sql: Sql, log: Logger) {
+  const [{ autovacuum }] = await sql.query(Prisma.sql`SELECT current_setting('autovacuum') AS autovacuum`);
+  if (autovacuum !== "on") {
+    log.warn(
+      { autovacuum },
+      "PostgreSQL's autovacuum is off: run ANALYZE on the ledger's tables as they grow (the write path plans its statements from their statistics)",
+    );
+  }
+}
+
 function lockLost(log: Logger, dataDir: string, error: Error): never {
   log.fatal({ err: error, dataDir }, "lost the lock on the data folder (deleted, or taken over as stale): stopping at once");
   process.exit(1);

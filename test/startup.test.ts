@@ -6,6 +6,7 @@ import { startSolvent } from "../src/app";
 import { loadConfig } from "../src/config";
 import { LOCK_NAME, startEmbeddedDatabase } from "../src/db/embedded";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
+import { startTestServer } from "./support/harness";
 import { tempDir } from "./support/tempDir";
 
 /*
@@ -60,4 +61,17 @@ describe("a port in use", () => {
     const embedded = await startEmbeddedDatabase(dataDir);
     await embedded.stop();
   });
+});
+
+test("a server on a PostgreSQL without autovacuum says so once at start, and why it matters", async () => {
+  const server = await startTestServer();
+  try {
+    const { rows } = await server.sql.query<{ autovacuum: string }>("SELECT current_setting('autovacuum') AS autovacuum");
+    const warnings = server.logs.filter((line) => line.level === 40 && String(line.msg).includes("autovacuum is off"));
+    // This machine's PostgreSQL runs without it (its configuration file says so); a server with it stays silent.
+    expect(warnings).toHaveLength(rows[0].autovacuum === "on" ? 0 : 1);
+    for (const warning of warnings) expect(warning.msg).toMatch(/ANALYZE/);
+  } finally {
+    await server.stop();
+  }
 });
