@@ -124,6 +124,9 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     const keys = await purgeExpiredKeys(db, config.idempotencyRetentionHours);
     const events = await purgeDeliveredEvents(db, config.events.retentionHours);
     if (keys + events > 0) log.info({ keys, events }, "expired idempotency keys and delivered events purged");
+    // The embedded database has no autovacuum (no background processes, whatever its setting says), so
+    // nothing else refreshes the statistics the write path's plans are made from (warnWithoutAutovacuum).
+    if (embedded) await sql.query(Prisma.sql`ANALYZE`);
   });
   started.add(() => purge.stop());
   // Every process sweeps: accounts a sweep finds busy are skipped, never waited for.

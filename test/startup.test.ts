@@ -6,7 +6,7 @@ import { startSolvent } from "../src/app";
 import { loadConfig } from "../src/config";
 import { LOCK_NAME, startEmbeddedDatabase } from "../src/db/embedded";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
-import { startTestServer } from "./support/harness";
+import { capturingLogger, startTestServer } from "./support/harness";
 import { tempDir } from "./support/tempDir";
 
 /*
@@ -73,5 +73,18 @@ test("a server on a PostgreSQL without autovacuum says so once at start, and why
     for (const warning of warnings) expect(warning.msg).toMatch(/ANALYZE/);
   } finally {
     await server.stop();
+  }
+});
+
+test("a server on the embedded database, which has no autovacuum, refreshes its statistics at every purge round", async () => {
+  const config = loadConfig({ PORT: "0", SOLVENT_DATA_DIR: tempDir("analyze"), LOG_LEVEL: "debug", IDEMPOTENCY_PURGE_INTERVAL_SECONDS: "1" });
+  const { log, logs } = capturingLogger(config.logLevel);
+  const solvent = await startSolvent(config, log);
+  try {
+    const analyzed = () => logs.filter((line) => line.msg === "sql" && line.sql === "ANALYZE").length;
+    for (let waited = 0; analyzed() < 2 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(analyzed()).toBeGreaterThanOrEqual(2);
+  } finally {
+    await solvent.stop();
   }
 });

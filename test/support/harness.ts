@@ -51,6 +51,18 @@ export const testDatabaseUrl = () => {
 
 export const onPostgres = () => process.env.SOLVENT_TEST_BACKEND === "postgresql";
 
+/** A logger whose lines land, parsed, in `logs`. */
+export function capturingLogger(level: string): { log: pino.Logger; logs: Array<Record<string, unknown>> } {
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ level }, sink), logs };
+}
+
 /**
  * The real server, on a free port, against the test database, with its logs
  * captured. It verifies HS256 tokens signed with a secret of its own; no
@@ -60,13 +72,6 @@ export async function startTestServer(
   options: { logLevel?: string; env?: Record<string, string>; databaseUrl?: string; beforeMark?: SolventOptions["beforeMark"] } = {},
 ): Promise<TestServer> {
   const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  });
   const secret = options.env?.AUTH_JWT_SECRET ?? randomBytes(32).toString("base64url");
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -78,7 +83,8 @@ export async function startTestServer(
     DB_PREPARED_STATEMENTS: String(onPostgres()),
     ...options.env,
   });
-  const solvent = await startSolvent(config, pino({ level: config.logLevel }, sink), { beforeMark: options.beforeMark });
+  const { log, logs } = capturingLogger(config.logLevel);
+  const solvent = await startSolvent(config, log, { beforeMark: options.beforeMark });
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   sql.on("error", () => undefined); // a connection the test's own database drop cuts off
 
