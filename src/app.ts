@@ -139,11 +139,6 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
 }
 
 /**
- * Another process may be writing to the data folder now: a graceful stop
- * would write to it too (PGlite's closing checkpoint). Exit as a crash
- * would; the next start recovers from the write-ahead log.
- */
-/**
  * Each connection plans the write path's statements once (the generic_plans
  * migration), from the tables' statistics as they are then; ANALYZE, which
  * autovacuum runs, is what makes it plan them again. Without it, plans made
@@ -160,6 +155,11 @@ async function warnWithoutAutovacuum(sql: Sql, log: Logger) {
   }
 }
 
+/**
+ * Another process may be writing to the data folder now: a graceful stop
+ * would write to it too (PGlite's closing checkpoint). Exit as a crash
+ * would; the next start recovers from the write-ahead log.
+ */
 function lockLost(log: Logger, dataDir: string, error: Error): never {
   log.fatal({ err: error, dataDir }, "lost the lock on the data folder (deleted, or taken over as stale): stopping at once");
   process.exit(1);
