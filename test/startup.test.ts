@@ -6,6 +6,7 @@ import { startSolvent } from "../src/app";
 import { loadConfig } from "../src/config";
 import { LOCK_NAME, startEmbeddedDatabase } from "../src/db/embedded";
 import { exitCode, logLines, spawnServer, type ServerProcess } from "./support/serverProcess";
+import { eventually } from "./support/events";
 import { capturingLogger, startTestServer } from "./support/harness";
 import { tempDir } from "./support/tempDir";
 
@@ -82,7 +83,7 @@ test("a server on the embedded database, which has no autovacuum, refreshes its 
   const solvent = await startSolvent(config, log);
   try {
     const analyzed = () => logs.filter((line) => line.msg === "sql" && line.sql === "ANALYZE").length;
-    for (let waited = 0; analyzed() < 2 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(async () => analyzed(), (count) => count >= 2, 10_000);
     expect(analyzed()).toBeGreaterThanOrEqual(2);
   } finally {
     await solvent.stop();
