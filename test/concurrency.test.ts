@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AccountByIdDocument,
   CreditDocument,
@@ -13,7 +14,7 @@ import {
   type StatementPageQuery,
 } from "./generated/graphql";
 import { credit, openAccount, tally } from "./support/flows";
-import { key, onPostgres, startTestServer, type TestServer } from "./support/harness";
+import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
 
 /*
@@ -367,4 +368,50 @@ describe("holds under contention", () => {
     const { rows } = await server.sql.query("SELECT status, count(*)::int AS n FROM holds WHERE account_id = $1 GROUP BY status", [account.id]);
     expect(Object.fromEntries(rows.map((row) => [row.status, row.n]))).toEqual({ ...(captured ? { CAPTURED: captured } : {}), ...(captured < 20 ? { EXPIRED: 20 - captured } : {}) });
   });
+
+  // PostgreSQL breaks a deadlock after deadlock_timeout (1 s) and the ledger runs the request
+  // again, which hides it but for the wait; with the detector put off past lock_timeout, a
+  // deadlock shows as SERVICE_UNAVAILABLE. Lock waits need PostgreSQL.
+  (onPostgres() ? test : test.skip)(
+    "an authorization into an account a transfer between the two holds never waits for it in a cycle: the hold's foreign key passes the writers' locks",
+    async () => {
+      const url = new URL(testDatabaseUrl());
+      url.searchParams.set("options", "-c deadlock_timeout=60s");
+      const strict = await startTestServer({ databaseUrl: url.toString() });
+      const holder = await strict.sql.connect();
+      try {
+        // The destination has the lower id, so a transfer between the two locks it first.
+        const [destination, source] = [await openAccount(strict, { deposit: "100" }), await openAccount(strict, { deposit: "100" })].sort((a, b) =>
+          a.id < b.id ? -1 : 1,
+        );
+        const lockWaits = async () =>
+          Number((await strict.sql.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].count);
+        const untilLockWaits = async (count: number) => {
+          for (const deadline = Date.now() + 10_000; (await lockWaits()) < count && Date.now() < deadline; ) await sleep(10);
+          expect(await lockWaits()).toBe(count);
+        };
+        // A writer on the destination (an operator's SELECT ... FOR UPDATE) lines the two requests up behind it: the transfer first, then the authorization.
+        await holder.query("BEGIN");
+        await holder.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [destination.id]);
+        const transfer = strict.query(TransferInFullDocument, {
+          input: { fromAccountId: source.id, toAccountId: destination.id, amount: "1", idempotencyKey: key("transfer") },
+        });
+        await untilLockWaits(1);
+        const authorization = strict.query(AuthorizeHoldDocument, {
+          input: { accountId: source.id, destinationAccountId: destination.id, amount: "5", idempotencyKey: key("authorize") },
+        });
+        await untilLockWaits(2);
+        await holder.query("ROLLBACK");
+        const [moved, made] = await Promise.all([transfer, authorization]);
+        expect(moved.transfer.__typename).toBe("TransferSuccess");
+        expect(made.authorizeHold.__typename).toBe("HoldSuccess");
+        expect(await balanceOf(source.id)).toMatchObject({ balance: "99.00", heldBalance: "5.00", version: 3 });
+        expect(await balanceOf(destination.id)).toMatchObject({ balance: "101.00", heldBalance: "0.00", version: 2 });
+      } finally {
+        await holder.query("ROLLBACK");
+        holder.release();
+        await strict.stop();
+      }
+    },
+  );
 });
