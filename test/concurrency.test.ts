@@ -373,10 +373,11 @@ describe("holds under contention", () => {
   // again, which hides it but for the wait; with the detector put off past lock_timeout, a
   // deadlock shows as SERVICE_UNAVAILABLE. Lock waits need PostgreSQL.
   (onPostgres() ? test : test.skip)(
-    "an authorization into an account a transfer between the two holds never waits for it in a cycle: the hold's foreign key passes the writers' locks",
+    "an authorization to a destination and a transfer between the same two accounts never wait for each other in a cycle: the hold's foreign key passes the writers' locks",
     async () => {
       const url = new URL(testDatabaseUrl());
       url.searchParams.set("options", "-c deadlock_timeout=60s");
+      url.searchParams.set("application_name", "lock-order"); // its waits apart from the other server's
       const strict = await startTestServer({ databaseUrl: url.toString() });
       const holder = await strict.sql.connect();
       try {
@@ -385,7 +386,7 @@ describe("holds under contention", () => {
           a.id < b.id ? -1 : 1,
         );
         const lockWaits = async () =>
-          Number((await strict.sql.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].count);
+          Number((await strict.sql.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lock-order' AND wait_event_type = 'Lock'")).rows[0].count);
         const untilLockWaits = async (count: number) => {
           for (const deadline = Date.now() + 10_000; (await lockWaits()) < count && Date.now() < deadline; ) await sleep(10);
           expect(await lockWaits()).toBe(count);
