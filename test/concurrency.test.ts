@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   AccountByIdDocument,
   CreditDocument,
@@ -13,6 +12,7 @@ import {
   TransferInFullDocument,
   type StatementPageQuery,
 } from "./generated/graphql";
+import { eventually } from "./support/events";
 import { credit, openAccount, tally } from "./support/flows";
 import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
@@ -387,10 +387,7 @@ describe("holds under contention", () => {
         );
         const lockWaits = async () =>
           Number((await strict.sql.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lock-order' AND wait_event_type = 'Lock'")).rows[0].count);
-        const untilLockWaits = async (count: number) => {
-          for (const deadline = Date.now() + 10_000; (await lockWaits()) < count && Date.now() < deadline; ) await sleep(10);
-          expect(await lockWaits()).toBe(count);
-        };
+        const untilLockWaits = (count: number) => eventually(lockWaits, (waits) => waits === count, 10_000);
         // A writer on the destination (an operator's SELECT ... FOR UPDATE) lines the two requests up behind it: the transfer first, then the authorization.
         await holder.query("BEGIN");
         await holder.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [destination.id]);
