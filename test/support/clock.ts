@@ -21,7 +21,7 @@ export async function expireHold(sql: pg.Pool, ...holdIds: string[]): Promise<vo
   try {
     await client.query("BEGIN");
     await client.query("SET LOCAL session_replication_role = replica");
-    await client.query("SELECT 1 FROM accounts WHERE id IN (SELECT account_id FROM holds WHERE id = ANY($1::uuid[])) ORDER BY id FOR UPDATE", [holdIds]);
+    await client.query("SELECT 1 FROM accounts WHERE id IN (SELECT account_id FROM holds WHERE id = ANY($1::uuid[])) ORDER BY id FOR NO KEY UPDATE", [holdIds]);
     await client.query(
       `UPDATE holds h SET expires_at = e.at, created_at = LEAST(h.created_at, e.at - interval '1 millisecond')
          FROM (SELECT x.id, GREATEST(clock_timestamp(), (SELECT max(t.created_at) + interval '1 millisecond' FROM transactions t WHERE t.hold_id = x.id)) AS at
