@@ -272,7 +272,7 @@ describe("voidHold and expiry", () => {
   });
 });
 
-test("past expiresAt a hold counts as released at once: a debit may use the money, and capture or void is HoldExpired", async () => {
+test("past expiresAt a hold counts as released at once: a debit may use the money, capture or void is HoldExpired, a frozen account still takes no hold", async () => {
   // A database of its own, and a server whose sweeper waits an hour: here the debit itself must release the hold.
   const database = await scratchDatabase("expiry");
   const quiet = await startTestServer({ databaseUrl: database.url, env: { HOLD_SWEEP_INTERVAL_MS: "3600000" } });
@@ -288,9 +288,17 @@ test("past expiresAt a hold counts as released at once: a debit may use the mone
     expect((await quiet.query(VoidHoldDocument, { input: { holdId: made.hold.id, idempotencyKey: key() } })).voidHold).toMatchObject({
       __typename: "HoldExpired",
     });
+    // A FROZEN account takes no new hold, also where an expired one, not yet released, still counts in heldBalance.
+    const status = async (status: "FROZEN" | "ACTIVE", expectedVersion: number) =>
+      (await quiet.query(UpdateAccountDocument, { input: { accountId: opened.id, expectedVersion, status } })).updateAccount;
+    expect(await status("FROZEN", 2)).toMatchObject({ __typename: "UpdateAccountSuccess", account: { version: 3 } });
+    const refused = (await quiet.query(AuthorizeHoldDocument, { input: { accountId: opened.id, amount: "1", idempotencyKey: key() } })).authorizeHold;
+    expect(refused).toMatchObject({ __typename: "AccountNotActive", status: "FROZEN" });
+    expect((await quiet.query(AccountHoldsDocument, { id: opened.id })).account).toMatchObject({ heldBalance: "100.00", holds: { edges: [{}] } });
+    expect(await status("ACTIVE", 3)).toMatchObject({ __typename: "UpdateAccountSuccess", account: { version: 4 } });
     const spent = (await quiet.query(DebitDocument, { input: { accountId: opened.id, amount: "100", idempotencyKey: key() } })).debit;
     // The debit released the expired hold in the same write: one version for both.
-    expect(spent).toMatchObject({ __typename: "PostingSuccess", account: { balance: "0.00", heldBalance: "0.00", version: 3 } });
+    expect(spent).toMatchObject({ __typename: "PostingSuccess", account: { balance: "0.00", heldBalance: "0.00", version: 5 } });
     expect((await quiet.query(HoldByIdDocument, { id: made.hold.id })).hold).toMatchObject({ status: "EXPIRED", remainingAmount: "0.00" });
   } finally {
     await quiet.stop();
