@@ -29,8 +29,9 @@ import { ledgerViolations } from "./support/ledgerInvariant";
  * of the rules says what each answer must be. The requests of a batch race,
  * so some order of the batch must explain both the answers and the accounts
  * and holds the server shows after it (all orders are tried); after each
- * sequence the ledger's invariants must hold on the database. fast-check prints the seed and the shrunk sequence on failure;
- * SOLVENT_MODEL_SEED replays one.
+ * sequence the ledger's invariants must hold on the database. fast-check
+ * prints the seed and the shrunk sequence on failure; SOLVENT_MODEL_SEED
+ * replays one, SOLVENT_MODEL_RUNS sets how many sequences run.
  */
 
 const RUNS = Number(process.env.SOLVENT_MODEL_RUNS ?? 100);
@@ -148,8 +149,8 @@ interface Line {
  * returns null, or returns the refusal and changes nothing.
  */
 function write(model: Model, lines: Line[]): string | null {
-  const moves = (line: Line) => line.delta !== 0n || (line.reserve ?? 0n) > 0n;
-  if (lines.some((line) => moves(line) && model.statuses[line.account] !== "ACTIVE")) return "AccountNotActive";
+  const needsActive = (line: Line) => line.delta !== 0n || (line.reserve ?? 0n) > 0n;
+  if (lines.some((line) => needsActive(line) && model.statuses[line.account] !== "ACTIVE")) return "AccountNotActive";
   if (lines.some((line) => (line.reserve ?? 0n) - line.delta > available(model, line.account))) return "InsufficientFunds";
   releaseExpired(model, lines.map((line) => line.account));
   for (const line of lines) model.balances[line.account] += line.delta;
