@@ -29,7 +29,8 @@ import { ledgerViolations } from "./support/ledgerInvariant";
  * of the rules says what each answer must be. The requests of a batch race,
  * so some order of the batch must explain both the answers and the accounts
  * and holds the server shows after it (all orders are tried); after each
- * sequence the ledger's invariants must hold on the database. fast-check
+ * sequence the ledger's invariants must hold on the database, and each
+ * account's events must carry every one of its versions. fast-check
  * prints the seed and the shrunk sequence on failure; SOLVENT_MODEL_SEED
  * replays one, SOLVENT_MODEL_RUNS sets how many sequences run.
  */
@@ -370,6 +371,15 @@ test("random concurrent sequences of postings, journal entries, hold steps, reve
         sent.push(...requests);
       }
       expect(await ledgerViolations(server.sql)).toEqual([]);
+      // One operation, one version, and every version has its event: an account's events carry versions 0 to its version, each.
+      const gaps = await server.sql.query(
+        `SELECT a.id, a.version, ARRAY(SELECT DISTINCT o.account_version FROM outbox o WHERE o.subject = a.id ORDER BY 1) AS versions
+           FROM accounts a WHERE a.id = ANY($1::uuid[])
+            AND ARRAY(SELECT DISTINCT o.account_version FROM outbox o WHERE o.subject = a.id ORDER BY 1)
+                IS DISTINCT FROM ARRAY(SELECT generate_series(0, a.version))`,
+        [ids],
+      );
+      expect(gaps.rows).toEqual([]);
       return true;
     }),
     { numRuns: RUNS, seed, verbose: 1 },
