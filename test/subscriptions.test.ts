@@ -187,12 +187,14 @@ test("a connection without a token is closed once no subscription has run on it 
   try {
     const account = await openAccount(quick, { deposit: "1.00" });
     const opened = async () => {
+      // The server's idle clock starts when it accepts the connection: after this, however late the acknowledgement arrives.
+      const since = Date.now();
       const socket = new WebSocket(quick.url.replace(/^http/, "ws"), "graphql-transport-ws");
       const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on("close", (code) => resolve({ code, at: Date.now() })));
       await new Promise((resolve) => socket.on("open", resolve));
       socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
       await new Promise((resolve) => socket.once("message", resolve));
-      return { socket, closed, since: Date.now() };
+      return { socket, closed, since };
     };
     const idle = await opened();
     const { code, at } = await idle.closed;
