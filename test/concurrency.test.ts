@@ -1,5 +1,6 @@
 import {
   AccountByIdDocument,
+  CloseAccountDocument,
   CreditDocument,
   AuthorizeHoldDocument,
   CaptureHoldDocument,
@@ -10,12 +11,14 @@ import {
   ReverseTransactionDocument,
   StatementPageDocument,
   TransferInFullDocument,
+  UpdateAccountDocument,
   type StatementPageQuery,
 } from "./generated/graphql";
 import { eventually } from "./support/events";
 import { credit, openAccount, tally } from "./support/flows";
 import { key, onPostgres, startTestServer, testDatabaseUrl, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
+import { minorUnits } from "./support/money";
 
 /*
  * Races over real HTTP against one server, as clients would make them. In CI
@@ -78,6 +81,32 @@ test("10 concurrent debits with the same expectedVersion: one applies, nine get 
     }
   }
   expect(await balanceOf(account.id)).toMatchObject({ balance: "99.00", version: 2 });
+});
+
+test("updateAccount and closeAccount expecting the version a concurrent debit makes: applied after it or VersionConflict before it, never an error", async () => {
+  // The debit can commit between the change finding the account at the version before and
+  // looking why it matched no row (found by the ledger model test): the look then finds the
+  // expected version, and the change must be tried again, not fail.
+  for (let round = 0; round < 40; round++) {
+    const [named, emptied] = await Promise.all([openAccount(server, { deposit: "1.00" }), openAccount(server, { deposit: "1.00" })]);
+    const [, updated, , closed] = await Promise.all([
+      debit(named.id, "1.00"),
+      server.request(UpdateAccountDocument, { input: { accountId: named.id, expectedVersion: named.version + 1, customerName: `Round ${round}` } }),
+      debit(emptied.id, "1.00"),
+      server.request(CloseAccountDocument, { input: { accountId: emptied.id, expectedVersion: emptied.version + 1 } }),
+    ]);
+    expect([updated.errors, closed.errors]).toEqual([undefined, undefined]);
+    const [update, close] = [updated.data!.updateAccount, closed.data!.closeAccount];
+    expect(["UpdateAccountSuccess", "VersionConflict"]).toContain(update.__typename);
+    expect(["CloseAccountSuccess", "VersionConflict"]).toContain(close.__typename);
+    const applied = (result: { __typename: string }) => (result.__typename.endsWith("Success") ? 1 : 0);
+    expect(await balanceOf(named.id)).toMatchObject({ balance: "0.00", version: 2 + applied(update) });
+    expect(await balanceOf(emptied.id)).toMatchObject({
+      balance: "0.00",
+      version: 2 + applied(close),
+      status: close.__typename === "CloseAccountSuccess" ? "CLOSED" : "ACTIVE",
+    });
+  }
 });
 
 describe("idempotency", () => {
@@ -183,9 +212,6 @@ async function statement(accountId: string, filter?: { from: string }): Promise<
   throw new Error("history without end");
 }
 
-/** Money strings of a two-decimal currency, as minor units. */
-const minor = (money: string) => BigInt(money.replace(".", ""));
-
 test("history under concurrent postings is posting order: versions count down by one, balanceAfter chains, createdAt never increases, and syncing by time misses nothing", async () => {
   const [account, other] = await Promise.all([openAccount(server, { deposit: "1000.00" }), openAccount(server, { deposit: "1000.00" })]);
   const move = (i: number) => {
@@ -219,10 +245,10 @@ test("history under concurrent postings is posting order: versions count down by
   expect(lines.map((line) => line.accountVersion)).toEqual(Array.from({ length: latest }, (_, i) => latest - i));
   lines.forEach((line, i) => {
     const previous = lines[i + 1];
-    const change = (line.type === "CREDIT" ? 1n : -1n) * minor(line.amount);
-    expect({ version: line.accountVersion, balanceAfter: minor(line.balanceAfter) }).toEqual({
+    const change = (line.type === "CREDIT" ? 1n : -1n) * minorUnits(line.amount);
+    expect({ version: line.accountVersion, balanceAfter: minorUnits(line.balanceAfter) }).toEqual({
       version: line.accountVersion,
-      balanceAfter: (previous ? minor(previous.balanceAfter) : 0n) + change,
+      balanceAfter: (previous ? minorUnits(previous.balanceAfter) : 0n) + change,
     });
     if (previous) expect({ version: line.accountVersion, after: line.createdAt >= previous.createdAt }).toEqual({ version: line.accountVersion, after: true });
   });

@@ -5,6 +5,7 @@ import { createDatabase } from "../src/db/client";
 import { loadConfig } from "../src/config";
 import { onPostgres } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
+import { minorUnits, money } from "./support/money";
 import { startPgbouncer, type Pgbouncer } from "./support/pgbouncer";
 import { postgresDatabase, type ScratchDatabase } from "./support/postgresDatabase";
 import { startServerProcess, type StartedServer } from "./support/serverProcess";
@@ -26,8 +27,6 @@ const IN_FLIGHT = 36;
 /** fast-check's generator, for reproducible request mixes: SOLVENT_POOLER_SEED replays one. */
 const SEED = Number(process.env.SOLVENT_POOLER_SEED ?? Date.now() % 1_000_000);
 
-const cents = (money: string) => BigInt(money.replace(".", ""));
-const money = (c: bigint) => `${c / 100n}.${(c % 100n).toString().padStart(2, "0")}`;
 
 it("DB_POOLER=transaction needs a direct URL for migrations, and turns named statements off", () => {
   const [pooled, direct] = ["postgresql://app@pooler:6432/ledger", "postgresql://app@primary:5432/ledger"];
@@ -155,7 +154,7 @@ describeOnPostgres("behind PgBouncer in transaction mode", () => {
       expect(Object.keys(outcomes).filter((member) => !["PostingSuccess", "TransferSuccess", "InsufficientFunds"].includes(member))).toEqual([]);
       expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(MUTATIONS);
       const { rows } = await direct.query<{ id: string; balance: string }>("SELECT id, balance::text FROM accounts");
-      const balances = new Map(rows.map((row) => [row.id, cents(row.balance)]));
+      const balances = new Map(rows.map((row) => [row.id, minorUnits(row.balance)]));
       expect(accounts.map((id) => balances.get(id))).toEqual(expected);
       expect(await ledgerViolations(direct)).toEqual([]);
       // The migrations' session lock went with their direct connection, not into the pooler.

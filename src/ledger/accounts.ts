@@ -130,40 +130,52 @@ export class Accounts {
     if (!check.ok) return fail.validation(check.list);
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
 
-    const rows = await this.sql.query(Prisma.sql`
-      UPDATE accounts a
-         SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
-             type = COALESCE(${input.type ?? null}::"AccountType", type),
-             status = COALESCE(${input.status ?? null}::"AccountStatus", status),
-             version = version + 1, updated_at = change_time(updated_at)
-       WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
-         AND (${input.type ?? null}::"AccountType" IS NULL OR type <> 'INTERNAL')
-      RETURNING ${selectAccount("a")}`);
-    if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
-    const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
-    if (unchanged === "other" && input.type != null) {
-      return fail.validation([{ path: ["input", "type"], message: "an INTERNAL account stays INTERNAL" }]);
+    // An expected version ahead of the account's can be reached while the update looks why it
+    // matched no row; then it is tried again, once: versions only grow, so the second try matches
+    // or its look finds the version past the expected one.
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.sql.query(Prisma.sql`
+        UPDATE accounts a
+           SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
+               type = COALESCE(${input.type ?? null}::"AccountType", type),
+               status = COALESCE(${input.status ?? null}::"AccountStatus", status),
+               version = version + 1, updated_at = change_time(updated_at)
+         WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
+           AND (${input.type ?? null}::"AccountType" IS NULL OR type <> 'INTERNAL')
+        RETURNING ${selectAccount("a")}`);
+      if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
+      const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
+      if ("outcome" in unchanged) return unchanged;
+      if (input.type != null && unchanged.type === "INTERNAL") {
+        return fail.validation([{ path: ["input", "type"], message: "an INTERNAL account stays INTERNAL" }]);
+      }
+      if (attempt === 2) throw new Error(`update of account ${input.accountId} matched no row at its expected version twice`);
     }
-    // Versions only grow: a version that did not match cannot match now.
-    if (unchanged === "other") throw new Error(`update of account ${input.accountId} matched no row`);
-    return unchanged;
   }
 
   async close(input: { accountId: string; expectedVersion: number }): Promise<CloseAccountResult> {
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
-    const rows = await this.sql.query(Prisma.sql`
-      UPDATE accounts a
-         SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = change_time(updated_at)
-       WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
-      RETURNING ${selectAccount("a")}`);
-    if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
-    const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
-    if (unchanged !== "other") return unchanged;
-    const account = await this.db.account.findUniqueOrThrow({ where: { id: input.accountId } });
-    return fail.balanceNotZero(account.id, this.currencies.format(account.balance, account.currency));
+    // As in update: an expected version reached meanwhile is tried again, once.
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.sql.query(Prisma.sql`
+        UPDATE accounts a
+           SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = change_time(updated_at)
+         WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
+        RETURNING ${selectAccount("a")}`);
+      if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
+      const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
+      if ("outcome" in unchanged) return unchanged;
+      if (unchanged.balance !== 0n) return fail.balanceNotZero(unchanged.id, this.currencies.format(unchanged.balance, unchanged.currency));
+      if (attempt === 2) throw new Error(`close of account ${input.accountId} matched no row at its expected version twice`);
+    }
   }
 
-  /** Why a versioned change touched no row; "other" when existence, status and version are fine (for a close, the balance is in the way; for an update, an INTERNAL type). */
+  /**
+   * Why a versioned change touched no row, read after it: the failure, or the
+   * account when it exists, is not CLOSED and is at the expected version now
+   * (for a close, the balance may be in the way; for an update, an INTERNAL
+   * type; or the version was reached after the change looked).
+   */
   private async whyUnchanged(accountId: string, expectedVersion: number) {
     const account = await this.db.account.findUnique({ where: { id: accountId } });
     if (!account) return fail.accountNotFound(accountId);
@@ -171,7 +183,7 @@ export class Accounts {
     if (account.version !== expectedVersion) {
       return fail.versionConflict(accountId, expectedVersion, account.version, this.currencies.format(account.balance, account.currency));
     }
-    return "other" as const;
+    return account;
   }
 
   private async replayOpen(result: StoredResult): Promise<OpenAccountSuccess> {
