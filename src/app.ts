@@ -6,7 +6,7 @@ import type { Sql } from "./db/sql";
 import { purgeDeliveredEvents, startEvents, type Events } from "./events";
 import type { RelayOptions } from "./events/relay";
 import { startEmbeddedDatabase } from "./db/embedded";
-import { applyMigrations, readMigrations } from "./db/migrations";
+import { applyMigrationsApart, readMigrations } from "./db/migrations";
 import { readiness } from "./db/readiness";
 import { createSchema } from "./graphql/schema";
 import { Ledger } from "./ledger";
@@ -73,7 +73,7 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
     log.info({ dataDir: config.dataDir }, "embedded database started (set DATABASE_URL to use PostgreSQL)");
   }
   const url = embedded?.url ?? config.databaseUrl!;
-  const applied = await applyMigrations(config.directDatabaseUrl ?? url);
+  const applied = await applyMigrationsApart(config.directDatabaseUrl ?? url);
   log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
 
   const { auth, developmentToken } = await authentication(config, Boolean(embedded), log);

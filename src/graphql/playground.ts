@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import compression from "compression";
 import type { Context } from "./context";
 
@@ -45,14 +44,16 @@ query Accounts {
 
 /**
  * GraphiQL with everything inlined (9 MB, made on first view): it works
- * offline, unlike the CDN-hosted default pages. Subscriptions go over
+ * offline, unlike the CDN-hosted default pages. Its module (another 10 MB)
+ * is loaded on first view too, so a server nobody opens it on does not keep it. Subscriptions go over
  * graphql-ws: GraphiQL's default, server-sent events, is a GET our CSRF
  * prevention refuses.
  */
 export function playgroundPlugin(): ApolloServerPlugin<Context> {
   let html: string | undefined;
-  const page = async () =>
-    (html ??= renderGraphiQL({
+  const page = async () => {
+    const { renderGraphiQL } = await import("@graphql-yoga/render-graphiql");
+    return (html ??= renderGraphiQL({
       title: "Solvent",
       endpoint: "/graphql",
       subscriptionsProtocol: "WS",
@@ -60,6 +61,7 @@ export function playgroundPlugin(): ApolloServerPlugin<Context> {
       defaultHeaders: '{"Authorization": "Bearer <token>"}',
       defaultEditorToolsVisibility: "headers",
     }));
+  };
   return {
     async serverWillStart() {
       return {
