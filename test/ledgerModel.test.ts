@@ -25,7 +25,7 @@ import { minorUnits, money } from "./support/money";
  * A model-based test of the rules that interact: debits, credits, transfers,
  * journal entries of three lines, holds authorized, captured (partly,
  * finally), voided and expired, with the sweeper running; reversals of any
- * entry (captures included); accounts frozen, thawed, drained and closed;
+ * entry (captures included); accounts frozen, thawed, emptied and closed;
  * expected versions (the one last seen, or one off); and requests sent again
  * with their idempotency key, later or at the same time. Random sequences of
  * small concurrent batches go to the real server; a small model of the rules
@@ -56,8 +56,6 @@ type Status = "ACTIVE" | "FROZEN" | "CLOSED";
 type Op =
   | { kind: "credit"; account: number; cents: number; expect: number | null }
   | { kind: "debit"; account: number; cents: number; expect: number | null }
-  /** A debit of all the account's available balance when the batch starts, so that closing it can succeed. */
-  | { kind: "drain"; account: number; expect: number | null }
   | { kind: "transfer"; from: number; to: number; cents: number; expect: number | null; expectTo: number | null }
   /** postJournalEntry: the payer pays `cents` to the next account and `fee` to the one after; `expect` is on the payer's line. */
   | { kind: "entry"; payer: number; cents: number; fee: number; expect: number | null }
@@ -66,13 +64,14 @@ type Op =
   | { kind: "void"; hold: number }
   | { kind: "reverse"; entry: number }
   | { kind: "status"; account: number; status: Exclude<Status, "CLOSED">; expect: number }
+  /** closeAccount; an account with money and no holds is first emptied by a debit of all it has, in the same batch. */
   | { kind: "close"; account: number; expect: number }
   | { kind: "expire"; hold: number }
   | { kind: "retry"; request: number };
 
-/** A request as sent (a drain is sent as the debit it is): a retry is the earlier request again, with its key. */
+/** A request as sent: a retry is the earlier request again, with its key. */
 interface Request {
-  op: Exclude<Op, { kind: "retry" | "drain" }>;
+  op: Exclude<Op, { kind: "retry" }>;
   key: string;
 }
 
@@ -113,7 +112,6 @@ const maybeExpectedVersion = fc.option(expectedVersion, { nil: null, freq: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("credit" as const), account, cents, expect: maybeExpectedVersion }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("debit" as const), account, cents, expect: maybeExpectedVersion }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant("drain" as const), account, expect: maybeExpectedVersion }), weight: 1 },
   {
     arbitrary: fc
       .record({ kind: fc.constant("transfer" as const), from: account, to: account, cents, expect: maybeExpectedVersion, expectTo: maybeExpectedVersion })
@@ -138,7 +136,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("expire" as const), hold: earlier }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant("retry" as const), request: earlier }), weight: 2 },
 );
-/** Up to three requests racing each other; one in five is sent twice at once, with one key. */
+/** Up to three ops racing each other; one in five is sent twice at once, with one key. */
 const sequence = fc.array(fc.array(fc.tuple(op, fc.nat({ max: 4 }).map((n) => n === 0)), { minLength: 1, maxLength: 3 }), {
   minLength: 4,
   maxLength: 14,
@@ -427,8 +425,8 @@ test("random concurrent sequences of postings, journal entries, hold steps, reve
         // Numbers name what earlier batches made or sent; with nothing of the kind yet, the op is left out.
         const resolved: Request[] = [];
         for (const [o, twice] of batch) {
-          const request = resolve(o, state.model, sent);
-          if (request) resolved.push(...(twice ? [request, request] : [request]));
+          const made = resolve(o, state.model, sent);
+          resolved.push(...(twice && made.length === 1 ? [made[0], made[0]] : made));
         }
         // Clock jumps go first: they are not requests, and the server sees them at once.
         for (const r of resolved.filter((r) => r.op.kind === "expire")) {
@@ -578,25 +576,32 @@ function agrees({ model, holdIds }: Explained, seen: Seen[]): boolean {
   );
 }
 
-/** The request `op` names in this state of the sequence, or none when it names what does not exist yet. */
-function resolve(op: Op, model: Model, sent: Request[]): Request | undefined {
-  if (op.kind === "retry") return sent.length ? sent[op.request % sent.length] : undefined;
-  if ("hold" in op) return model.holds.length ? { op: { ...op, hold: op.hold % model.holds.length }, key: key("model") } : undefined;
-  if ("entry" in op) return model.entries.length ? { op: { ...op, entry: op.entry % model.entries.length }, key: key("model") } : undefined;
+/**
+ * The requests `op` names in this state of the sequence: none when it names
+ * what does not exist yet; for a close of an account with money and no holds,
+ * a debit of all of it and then the close, expecting the version the debit
+ * makes (the two race like any others: the close applies if the debit went first).
+ */
+function resolve(op: Op, model: Model, sent: Request[]): Request[] {
+  const request = (op: Request["op"]): Request => ({ op, key: key("model") });
+  if (op.kind === "retry") return sent.length ? [sent[op.request % sent.length]] : [];
+  if ("hold" in op) return model.holds.length ? [request({ ...op, hold: op.hold % model.holds.length })] : [];
+  if ("entry" in op) return model.entries.length ? [request({ ...op, entry: op.entry % model.entries.length })] : [];
   const version = (account: number, offset: number | null) => (offset === null ? null : model.versions[account] + offset);
   switch (op.kind) {
-    case "drain": {
-      const all = available(model, op.account);
-      return all > 0n ? { op: { kind: "debit", account: op.account, cents: Number(all), expect: version(op.account, op.expect) }, key: key("model") } : undefined;
-    }
     case "transfer":
-      return { op: { ...op, expect: version(op.from, op.expect), expectTo: version(op.to, op.expectTo) }, key: key("model") };
+      return [request({ ...op, expect: version(op.from, op.expect), expectTo: version(op.to, op.expectTo) })];
     case "entry":
-      return { op: { ...op, expect: version(op.payer, op.expect) }, key: key("model") };
+      return [request({ ...op, expect: version(op.payer, op.expect) })];
     case "status":
-    case "close":
-      return { op: { ...op, expect: model.versions[op.account] + op.expect }, key: key("model") };
+      return [request({ ...op, expect: model.versions[op.account] + op.expect })];
+    case "close": {
+      const balance = model.balances[op.account];
+      const close = (offset: number) => request({ ...op, expect: model.versions[op.account] + offset });
+      if (balance === 0n || model.statuses[op.account] !== "ACTIVE" || available(model, op.account) !== balance) return [close(op.expect)];
+      return [request({ kind: "debit", account: op.account, cents: Number(balance), expect: model.versions[op.account] }), close(1)];
+    }
     default:
-      return { op: { ...op, expect: version(op.account, op.expect) }, key: key("model") };
+      return [request({ ...op, expect: version(op.account, op.expect) })];
   }
 }
