@@ -27,7 +27,6 @@ const IN_FLIGHT = 36;
 /** fast-check's generator, for reproducible request mixes: SOLVENT_POOLER_SEED replays one. */
 const SEED = Number(process.env.SOLVENT_POOLER_SEED ?? Date.now() % 1_000_000);
 
-
 it("DB_POOLER=transaction needs a direct URL for migrations, and turns named statements off", () => {
   const [pooled, direct] = ["postgresql://app@pooler:6432/ledger", "postgresql://app@primary:5432/ledger"];
   expect(() => loadConfig({ DATABASE_URL: pooled, DB_POOLER: "transaction" })).toThrow(/DIRECT_DATABASE_URL/);

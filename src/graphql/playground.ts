@@ -45,22 +45,25 @@ query Accounts {
 /**
  * GraphiQL with everything inlined (9 MB, made on first view): it works
  * offline, unlike the CDN-hosted default pages. Its module (another 10 MB)
- * is loaded on first view too, so a server nobody opens it on does not keep it. Subscriptions go over
- * graphql-ws: GraphiQL's default, server-sent events, is a GET our CSRF
- * prevention refuses.
+ * is loaded on first view too, so a server nobody opens it on does not keep
+ * it. Subscriptions go over graphql-ws: GraphiQL's default, server-sent
+ * events, is a GET our CSRF prevention refuses.
  */
 export function playgroundPlugin(): ApolloServerPlugin<Context> {
   let html: string | undefined;
   const page = async () => {
-    const { renderGraphiQL } = await import("@graphql-yoga/render-graphiql");
-    return (html ??= renderGraphiQL({
-      title: "Solvent",
-      endpoint: "/graphql",
-      subscriptionsProtocol: "WS",
-      defaultQuery: WELCOME,
-      defaultHeaders: '{"Authorization": "Bearer <token>"}',
-      defaultEditorToolsVisibility: "headers",
-    }));
+    if (html === undefined) {
+      const { renderGraphiQL } = await import("@graphql-yoga/render-graphiql");
+      html = renderGraphiQL({
+        title: "Solvent",
+        endpoint: "/graphql",
+        subscriptionsProtocol: "WS",
+        defaultQuery: WELCOME,
+        defaultHeaders: '{"Authorization": "Bearer <token>"}',
+        defaultEditorToolsVisibility: "headers",
+      });
+    }
+    return html;
   };
   return {
     async serverWillStart() {

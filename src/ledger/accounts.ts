@@ -130,11 +130,10 @@ export class Accounts {
     if (!check.ok) return fail.validation(check.list);
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
 
-    // An expected version ahead of the account's can be reached while the update looks why it
-    // matched no row; then it is tried again, once: versions only grow, so the second try matches
-    // or its look finds the version past the expected one.
-    for (let attempt = 1; ; attempt++) {
-      const rows = await this.sql.query(Prisma.sql`
+    return this.versioned<UpdateAccountResult>(
+      input.accountId,
+      input.expectedVersion,
+      Prisma.sql`
         UPDATE accounts a
            SET customer_name = COALESCE(${input.customerName?.trim() ?? null}, customer_name),
                type = COALESCE(${input.type ?? null}::"AccountType", type),
@@ -142,48 +141,60 @@ export class Accounts {
                version = version + 1, updated_at = change_time(updated_at)
          WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED'
            AND (${input.type ?? null}::"AccountType" IS NULL OR type <> 'INTERNAL')
-        RETURNING ${selectAccount("a")}`);
-      if (rows.length > 0) return { outcome: "UpdateAccountSuccess", account: pickAccount(rows[0]) };
-      const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
-      if ("outcome" in unchanged) return unchanged;
-      if (input.type != null && unchanged.type === "INTERNAL") {
-        return fail.validation([{ path: ["input", "type"], message: "an INTERNAL account stays INTERNAL" }]);
-      }
-      if (attempt === 2) throw new Error(`update of account ${input.accountId} matched no row at its expected version twice`);
-    }
+        RETURNING ${selectAccount("a")}`,
+      (account) => ({ outcome: "UpdateAccountSuccess", account }),
+      (account) =>
+        input.type != null && account.type === "INTERNAL"
+          ? fail.validation([{ path: ["input", "type"], message: "an INTERNAL account stays INTERNAL" }])
+          : undefined,
+    );
   }
 
   async close(input: { accountId: string; expectedVersion: number }): Promise<CloseAccountResult> {
     if (!isUuid(input.accountId)) return fail.accountNotFound(input.accountId);
-    // As in update: an expected version reached meanwhile is tried again, once.
-    for (let attempt = 1; ; attempt++) {
-      const rows = await this.sql.query(Prisma.sql`
+    return this.versioned<CloseAccountResult>(
+      input.accountId,
+      input.expectedVersion,
+      Prisma.sql`
         UPDATE accounts a
            SET status = 'CLOSED', closed_at = now(), version = version + 1, updated_at = change_time(updated_at)
          WHERE id = ${input.accountId}::uuid AND version = ${input.expectedVersion} AND status <> 'CLOSED' AND balance = 0
-        RETURNING ${selectAccount("a")}`);
-      if (rows.length > 0) return { outcome: "CloseAccountSuccess", account: pickAccount(rows[0]) };
-      const unchanged = await this.whyUnchanged(input.accountId, input.expectedVersion);
-      if ("outcome" in unchanged) return unchanged;
-      if (unchanged.balance !== 0n) return fail.balanceNotZero(unchanged.id, this.currencies.format(unchanged.balance, unchanged.currency));
-      if (attempt === 2) throw new Error(`close of account ${input.accountId} matched no row at its expected version twice`);
-    }
+        RETURNING ${selectAccount("a")}`,
+      (account) => ({ outcome: "CloseAccountSuccess", account }),
+      (account) => (account.balance !== 0n ? fail.balanceNotZero(account.id, this.currencies.format(account.balance, account.currency)) : undefined),
+    );
   }
 
   /**
-   * Why a versioned change touched no row, read after it: the failure, or the
-   * account when it exists, is not CLOSED and is at the expected version now
-   * (for a close, the balance may be in the way; for an update, an INTERNAL
-   * type; or the version was reached after the change looked).
+   * A change at an expected version (update, close): `change` is its
+   * conditional UPDATE, returning the account. When it matched no row, the
+   * account is read: not there, CLOSED or at another version is the answer;
+   * at the expected version, `refusal` names what else is in the way (a
+   * balance, a type). If nothing is, the version was reached after the UPDATE
+   * looked (an expected version ahead of the account's can be), and the
+   * change is tried again, once: versions only grow, so the second UPDATE
+   * matches or the second read finds the version past the expected one.
    */
-  private async whyUnchanged(accountId: string, expectedVersion: number) {
-    const account = await this.db.account.findUnique({ where: { id: accountId } });
-    if (!account) return fail.accountNotFound(accountId);
-    if (account.status === "CLOSED") return fail.accountNotActive(accountId, account.status);
-    if (account.version !== expectedVersion) {
-      return fail.versionConflict(accountId, expectedVersion, account.version, this.currencies.format(account.balance, account.currency));
+  private async versioned<Result>(
+    accountId: string,
+    expectedVersion: number,
+    change: Prisma.Sql,
+    success: (account: Account) => Result,
+    refusal: (account: Account) => Result | undefined,
+  ): Promise<Result | ReturnType<typeof fail.versionConflict> | ReturnType<typeof fail.accountNotFound> | ReturnType<typeof fail.accountNotActive>> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const rows = await this.sql.query(change);
+      if (rows.length > 0) return success(pickAccount(rows[0]));
+      const account = await this.db.account.findUnique({ where: { id: accountId } });
+      if (!account) return fail.accountNotFound(accountId);
+      if (account.status === "CLOSED") return fail.accountNotActive(accountId, account.status);
+      if (account.version !== expectedVersion) {
+        return fail.versionConflict(accountId, expectedVersion, account.version, this.currencies.format(account.balance, account.currency));
+      }
+      const refused = refusal(account);
+      if (refused) return refused;
     }
-    return account;
+    throw new Error(`a change of account ${accountId} matched no row at its expected version twice`);
   }
 
   private async replayOpen(result: StoredResult): Promise<OpenAccountSuccess> {
