@@ -142,12 +142,14 @@ const sequence = fc.array(fc.array(fc.tuple(op, fc.nat({ max: 4 }).map((n) => n 
   maxLength: 14,
 });
 
-/** What the account's PENDING holds past their expiresAt (`expired`), or not past it, still have left. */
-const reserved = (model: Model, account: number, expired: boolean) =>
-  model.holds.filter((h) => h.account === account && h.status === "PENDING" && h.expired === expired).reduce((sum, h) => sum + h.remaining, 0n);
+/** What the account's PENDING holds still have left: all of them (what `held` shows until they are released), or those not past their expiresAt (what the rules count). */
+const reserved = (model: Model, account: number, holds: "all" | "unexpired") =>
+  model.holds
+    .filter((h) => h.account === account && h.status === "PENDING" && (holds === "all" || !h.expired))
+    .reduce((sum, h) => sum + h.remaining, 0n);
 
 /** What is free to use: the balance less what unexpired PENDING holds reserve. */
-const available = (model: Model, account: number) => model.balances[account] - reserved(model, account, false);
+const available = (model: Model, account: number) => model.balances[account] - reserved(model, account, "unexpired");
 
 /** Whether the account has PENDING holds past their expiresAt, which a write on it or the sweeper will release. */
 const hasExpired = (model: Model, account: number) => model.holds.some((h) => h.account === account && h.status === "PENDING" && h.expired);
@@ -564,12 +566,11 @@ function agrees({ model, holdIds }: Explained, seen: Seen[]): boolean {
   return (
     holdsAgree &&
     seen.every(({ account, holds }, i) => {
-      const held = model.holds.filter((h) => h.account === i && h.status === "PENDING").reduce((sum, h) => sum + h.remaining, 0n);
       return (
         account.balance === money(model.balances[i]) &&
         account.status === model.statuses[i] &&
         account.version === model.versions[i] &&
-        minorUnits(account.heldBalance) === held &&
+        minorUnits(account.heldBalance) === reserved(model, i, "all") &&
         holds.length === model.holds.filter((h) => h.account === i).length
       );
     })
