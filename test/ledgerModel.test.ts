@@ -510,28 +510,32 @@ async function look(id: string): Promise<Seen> {
  * taken in that order too.
  */
 function explain(before: Explained, requests: Request[], answers: Answer[], seen: Seen[]): Explained | undefined {
-  const expiredAtStart = seen.map((_, a) => hasExpired(before.model, a));
-  const search = (state: Explained, swept: boolean[], left: number[]): Explained | undefined => {
-    if (left.length === 0) return settle(state, seen, expiredAtStart.map((expired, a) => expired && !swept[a]));
+  // Accounts the sweeper may still release expired holds of: those that had some when the batch started, until a sweep is tried.
+  const search = (state: Explained, sweepable: boolean[], left: number[]): Explained | undefined => {
+    if (left.length === 0) return settle(state, seen, sweepable);
     for (const i of left) {
       const after: Explained = { model: clone(state.model), holdIds: [...state.holdIds], entryIds: [...state.entryIds] };
       const made = { holds: after.model.holds.length, entries: after.model.entries.length };
       if (apply(after.model, requests[i]) !== answers[i].member) continue;
       if (after.model.holds.length > made.holds) after.holdIds.push(answers[i].holdId!);
       if (after.model.entries.length > made.entries) after.entryIds.push(answers[i].transactionId!);
-      const found = search(after, swept, left.filter((j) => j !== i));
+      const found = search(after, sweepable, left.filter((j) => j !== i));
       if (found) return found;
     }
     for (let a = 0; a < ACCOUNTS; a++) {
       if (!hasExpired(state.model, a) || !left.some((i) => expectsVersionOf(requests[i].op, a))) continue;
       const after: Explained = { ...state, model: clone(state.model) };
       sweep(after.model, a);
-      const found = search(after, swept.map((s, b) => s || b === a), left);
+      const found = search(after, sweepable.map((s, b) => s && b !== a), left);
       if (found) return found;
     }
     return undefined;
   };
-  return search(before, seen.map(() => false), requests.map((_, i) => i));
+  return search(
+    before,
+    seen.map((_, a) => hasExpired(before.model, a)),
+    requests.map((_, i) => i),
+  );
 }
 
 /**
@@ -544,9 +548,7 @@ function explain(before: Explained, requests: Request[], answers: Answer[], seen
 function settle(state: Explained, seen: Seen[], sweepable: boolean[]): Explained | undefined {
   const settled: Explained = { ...state, model: clone(state.model) };
   for (let a = 0; a < ACCOUNTS; a++) {
-    if (!sweepable[a] || seen[a].account.version !== settled.model.versions[a] + 1) continue;
-    if (hasExpired(settled.model, a)) sweep(settled.model, a);
-    else settled.model.versions[a] += 1;
+    if (sweepable[a] && seen[a].account.version === settled.model.versions[a] + 1) sweep(settled.model, a);
   }
   return agrees(settled, seen) ? settled : undefined;
 }
