@@ -33,7 +33,8 @@ test("keys older than the retention are purged by the background job; younger on
 
   await waitFor(async () => !(await keyExists(old)), 10_000);
   expect(await keyExists(young)).toBe(true);
-  expect(server.logs.some((line) => line.msg === "expired idempotency keys and delivered events purged")).toBe(true);
+  // The line follows the purge's commit (and log lines are written asynchronously): it is waited for, not read at once.
+  await waitFor(async () => server.logs.some((line) => line.msg === "expired idempotency keys and delivered events purged"), 5_000);
 
   // A purged key is free again; a kept one still guards its request.
   expect(await debit(old, "3")).toMatchObject({ __typename: "PostingSuccess", replayed: false });
