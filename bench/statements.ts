@@ -39,7 +39,7 @@ async function captured<T>(url: string, work: (ledger: Ledger) => Promise<T>): P
 }
 
 /** The statement that writes an entry (post_entry, in the journal migration); the reads around it are the server's. */
-const writesPostings = (statement: Statement) => /post_entry\(/.test(statement.sql);
+const writesPostings = (statement: Statement) => /post_entr(y|ies)\(/.test(statement.sql);
 
 /** Quoted as an untyped literal, as the driver sends an untyped parameter; a ":" escaped so pgbench sees no variable in it. */
 function literal(value: unknown): string {
@@ -52,7 +52,15 @@ function literal(value: unknown): string {
 
 function toSql(value: unknown, substitutions: ReadonlyMap<string, string>): string {
   if (Array.isArray(value)) return `ARRAY[${value.map((v) => toSql(v, substitutions)).join(", ")}]`;
-  return (typeof value === "string" && substitutions.get(value)) || literal(value);
+  if (typeof value !== "string") return literal(value);
+  const whole = substitutions.get(value);
+  if (whole) return whole;
+  // A JSON parameter (the entries of a write) carries ids and keys inside it: the text around them is kept, each is
+  // replaced where it stands (in one pass: a replace() per value would also rewrite what an earlier one put in).
+  const inside = [...substitutions.keys()].filter((from) => value.includes(from));
+  if (inside.length === 0) return literal(value);
+  const parts = value.split(new RegExp(`(${inside.map((from) => from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`));
+  return `(${parts.map((part, i) => (i % 2 === 1 ? `(${substitutions.get(part)})::text` : literal(part))).join(" || ")})`;
 }
 
 /** A pgbench script: `setup` meta-commands, then each statement with its parameters inlined or substituted. */

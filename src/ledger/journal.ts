@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import type { Row, Sql } from "../db/sql";
 import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
+import { Batches } from "./batches";
 import { fail, type Failure } from "./failures";
 import { runIdempotent, type IdempotencyClaim, type StoredResult } from "./idempotency";
 import { MAX_BALANCE_MINOR } from "./money";
@@ -85,18 +86,31 @@ export function posted(written: Written): { entry: JournalEntry; lines: Posted[]
 }
 
 /**
- * The one write path of money. `write` is one statement (post_entry, in the
- * journal migration) that locks the entry's accounts in id order, applies
+ * The most entries in one batch. A batch holds its accounts' locks until it
+ * commits, so a bigger one makes its first writes wait longer for the last.
+ */
+const MAX_BATCH = 16;
+
+/**
+ * The one write path of money. Each entry is written by post_entry (the
+ * journal migration), which locks the entry's accounts in id order, applies
  * every line or none, and stores the idempotency key with the entry; when it
  * refuses, it says why in the same round trip, and `refusal` turns that into
- * the failure the API answers with.
+ * the failure the API answers with. Entries go to the database in batches
+ * (`writeBatch`): one statement, one transaction and one commit for the
+ * writes that arrived while the earlier batches ran.
  */
 export class Journal {
+  private readonly batches: Batches<WriteRequest, Row[]>;
+
   constructor(
     private readonly db: Db,
     private readonly sql: Sql,
     private readonly currencies: Currencies,
-  ) {}
+    writeConcurrency: number,
+  ) {
+    this.batches = new Batches((requests) => this.writeBatch(requests), writeConcurrency, MAX_BATCH);
+  }
 
   /**
    * Writes the entry once per idempotency key and answers with `answer`; a
@@ -125,20 +139,7 @@ export class Journal {
   private async write(caller: Caller, draft: Draft, claim: IdempotencyClaim): Promise<Written | Failure> {
     const lines = draft.lines ?? [];
     const hold = draft.hold;
-    // Only a hold step returns a hold: for other drafts it would be NULL on every row, and built and parsed all the same.
-    const rows = await this.sql.query(Prisma.sql`
-      SELECT r.refusal, r.line, r.amount, r.available, ${accountJson("(r.account)")} AS account,
-             ${transactionJson("(r.posting)")} AS posting, ${journalEntryJson("(r.entry)")} AS entry
-             ${hold ? Prisma.sql`, ${holdJson("(r.hold)")} AS hold` : Prisma.empty}
-        FROM post_entry(${draft.kind ?? null}::"TransactionKind", ${lines.map((l) => l.accountId)}::uuid[],
-                        ${lines.map((l) => l.type)}::"TransactionType"[], ${lines.map((l) => l.amount)}::bigint[],
-                        ${lines.map((l) => l.expectedVersion ?? null)}::int[], ${lines.map((l) => l.held ?? 0n)}::bigint[],
-                        ${draft.reference ?? null}, ${draft.description ?? null}, ${jsonParam(draft.metadata)}::jsonb,
-                        ${caller.subject}, ${draft.reverses ?? null}::uuid, ${hold?.holdId ?? null}::uuid, ${hold?.op ?? null},
-                        ${hold?.op === "CAPTURE" ? hold.amount : null}::bigint, ${hold?.op === "CAPTURE" ? hold.final : null}::boolean,
-                        ${hold?.op === "AUTHORIZE" ? hold.destinationId : null}::uuid,
-                        ${hold?.op === "AUTHORIZE" ? hold.expiresAt : null}::timestamptz,
-                        ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.fingerprint}, NULL) r`);
+    const rows = await this.batches.submit({ caller, draft, claim });
     const first = rows[0];
     const holdAfter = first.hold ? holdFromJson(first.hold as Row) : null;
     if (first.refusal !== null) {
@@ -158,6 +159,29 @@ export class Journal {
       lines: rows.map((row) => ({ account: accountFromJson(row.account as Row)!, transaction: transactionFromJson(row.posting as Row) })),
       hold: holdAfter,
     };
+  }
+
+  /**
+   * Writes a batch's entries in one statement (post_entries, in the
+   * batched_entries migration) and answers each with its rows. When the
+   * statement fails, nothing of the batch was written, and the failure may be
+   * one entry's (its idempotency key or reference taken meanwhile): each entry is then
+   * written alone, and answered with its own rows or its own error.
+   */
+  private async writeBatch(requests: WriteRequest[]): Promise<(Row[] | Error)[]> {
+    // Only hold steps return a hold: for other drafts it would be NULL on every row, and built and parsed all the same.
+    const holds = requests.some(({ draft }) => draft.hold);
+    try {
+      const rows = await this.sql.query(Prisma.sql`
+        SELECT r.draft, r.refusal, r.line, r.amount, r.available, ${accountJson("(r.account)")} AS account,
+               ${transactionJson("(r.posting)")} AS posting, ${journalEntryJson("(r.entry)")} AS entry
+               ${holds ? Prisma.sql`, ${holdJson("(r.hold)")} AS hold` : Prisma.empty}
+          FROM post_entries(${JSON.stringify(requests.map(entryDraft), bigintsAsText)}::jsonb) r`);
+      return requests.map((_, i) => rows.filter((row) => row.draft === i + 1));
+    } catch (error) {
+      if (requests.length === 1) return [error instanceof Error ? error : new Error(String(error))];
+      return Promise.all(requests.map(async (request) => (await this.writeBatch([request]))[0]));
+    }
   }
 
   /** An entry as it was written, its accounts as they are now (the answer to a replayed request). */
@@ -222,6 +246,45 @@ interface Refused {
   reverses?: string;
   holdId?: string;
 }
+
+/** A write waiting for its batch. */
+interface WriteRequest {
+  caller: Caller;
+  draft: Draft;
+  claim: IdempotencyClaim;
+}
+
+/** A write as post_entries takes it: an entry_draft, post_entry's parameters by name. */
+function entryDraft({ caller, draft, claim }: WriteRequest) {
+  const lines = draft.lines ?? [];
+  const hold = draft.hold;
+  return {
+    kind: draft.kind ?? null,
+    account_ids: lines.map((l) => l.accountId),
+    types: lines.map((l) => l.type),
+    amounts: lines.map((l) => l.amount),
+    expected_versions: lines.map((l) => l.expectedVersion ?? null),
+    held_deltas: lines.map((l) => l.held ?? 0n),
+    reference: draft.reference ?? null,
+    description: draft.description ?? null,
+    metadata: draft.metadata ?? null,
+    actor: caller.subject,
+    reverses: draft.reverses ?? null,
+    hold: hold?.holdId ?? null,
+    hold_op: hold?.op ?? null,
+    hold_amount: hold?.op === "CAPTURE" ? hold.amount : null,
+    hold_final: hold?.op === "CAPTURE" ? hold.final : null,
+    hold_destination: hold?.op === "AUTHORIZE" ? hold.destinationId : null,
+    hold_expires_at: hold?.op === "AUTHORIZE" ? hold.expiresAt : null,
+    claim_scope: claim.scope,
+    claim_key: claim.key,
+    claim_operation: claim.operation,
+    claim_fingerprint: claim.fingerprint,
+  };
+}
+
+/** Amounts go as JSON strings: PostgreSQL reads them into BIGINT exactly, a JSON number would pass through a double in JavaScript. */
+const bigintsAsText = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 
 export function jsonParam(value: Record<string, unknown> | null | undefined): string | null {
   return value == null ? null : JSON.stringify(value);
