@@ -93,7 +93,11 @@ async function start(config: Config, log: Logger, options: SolventOptions, start
   });
   started.add(close);
   if (!embedded) await warnWithoutAutovacuum(sql, log);
-  const ledger = await Ledger.create(db, sql, { holds: config.holds, writeConcurrency: config.writeConcurrency });
+  const ledger = await Ledger.create(db, sql, {
+    holds: config.holds,
+    writeConcurrency: config.writeConcurrency,
+    writeWaitMs: config.poolTimeoutMs,
+  });
   const metrics = createMetrics();
   metrics.database.observePool(sql.pool);
   sql.timeStatements(metrics.database.statementTimer);

@@ -71,7 +71,7 @@ export interface Config {
   poolSize: number;
   /** How many write statements (each a batch of entries) may run at once; writes arriving meanwhile wait and go together. */
   writeConcurrency: number;
-  /** How long a request waits for one of those connections before it is answered SERVICE_UNAVAILABLE. */
+  /** How long a request waits for one of those connections (a write: for its batch) before it is answered SERVICE_UNAVAILABLE. */
   poolTimeoutMs: number;
   /** How long a connection may stay idle in the pool before it is closed. */
   poolIdleTimeoutMs: number;

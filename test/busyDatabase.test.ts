@@ -167,3 +167,30 @@ test("pooled connections stay open for DB_POOL_IDLE_TIMEOUT_MS (5 minutes by def
     await database.close();
   }
 });
+
+onPostgresOnly("a write that waits for its batch longer than DB_POOL_TIMEOUT_MS is answered SERVICE_UNAVAILABLE and posts nothing; sent again, it posts", async () => {
+  // One write statement at a time, held by a debit waiting for a locked row: the next write waits for its batch.
+  const single = await startTestServer({ env: { DB_WRITE_CONCURRENCY: "1", DB_POOL_TIMEOUT_MS: "300", DB_LOCK_TIMEOUT_MS: "1500", REQUEST_TIMEOUT_MS: "5000" } });
+  try {
+    const locked = await openAccount(single, { deposit: "10.00" });
+    const other = await openAccount(single, { deposit: "10.00" });
+    const behind = key("behind");
+    const send = (accountId: string, idempotencyKey: string) =>
+      single.request(DebitDocument, { input: { accountId, amount: "1.00", idempotencyKey } });
+    let answers: Array<Awaited<ReturnType<typeof send>>> = [];
+    await whileRowLocked(locked.id, async () => {
+      const first = send(locked.id, key("locked"));
+      await sleep(100);
+      answers = await Promise.all([first, send(other.id, behind)]);
+    });
+    expect(answers.map((answer) => [answer.status, answer.errors?.[0].extensions?.code])).toEqual([
+      [503, "SERVICE_UNAVAILABLE"], // the lock was not granted in time
+      [503, "SERVICE_UNAVAILABLE"], // no place in a batch in time
+    ]);
+    expect(await postingCount(single, other.id)).toBe(1);
+    expect((await send(other.id, behind)).data?.debit).toMatchObject({ __typename: "PostingSuccess", replayed: false });
+    expect(await ledgerViolations(single.sql)).toEqual([]);
+  } finally {
+    await single.stop();
+  }
+});

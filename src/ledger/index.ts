@@ -22,9 +22,13 @@ const DEFAULT_HOLD_LIMITS: HoldLimits = { defaultExpirySeconds: 7 * 86_400, maxE
  */
 export const DEFAULT_WRITE_CONCURRENCY = 2;
 
+const DEFAULT_WRITE_WAIT_MS = 5000;
+
 export interface LedgerOptions {
   holds?: HoldLimits;
   writeConcurrency?: number;
+  /** How long a write may wait for its batch before it is answered as the database being busy (the server's DB_POOL_TIMEOUT_MS). */
+  writeWaitMs?: number;
 }
 
 /** The ledger: every money rule of Solvent, with no GraphQL or HTTP in it. */
@@ -42,10 +46,10 @@ export class Ledger {
     readonly lookups: Lookups,
   ) {}
 
-  static async create(db: Db, sql: Sql, { holds = DEFAULT_HOLD_LIMITS, writeConcurrency = DEFAULT_WRITE_CONCURRENCY }: LedgerOptions = {}): Promise<Ledger> {
+  static async create(db: Db, sql: Sql, { holds = DEFAULT_HOLD_LIMITS, writeConcurrency = DEFAULT_WRITE_CONCURRENCY, writeWaitMs = DEFAULT_WRITE_WAIT_MS }: LedgerOptions = {}): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
-    const journal = new Journal(db, sql, currencies, writeConcurrency);
+    const journal = new Journal(db, sql, currencies, { concurrency: writeConcurrency, maxWaitMs: writeWaitMs });
     const lookups = new Lookups(sql);
     return new Ledger(
       db,

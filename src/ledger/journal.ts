@@ -107,9 +107,9 @@ export class Journal {
     private readonly db: Db,
     private readonly sql: Sql,
     private readonly currencies: Currencies,
-    writeConcurrency: number,
+    { concurrency, maxWaitMs }: { concurrency: number; maxWaitMs: number },
   ) {
-    this.batches = new Batches((requests) => this.writeBatch(requests), writeConcurrency, MAX_BATCH);
+    this.batches = new Batches((requests) => this.writeBatch(requests), { concurrency, maxSize: MAX_BATCH, maxWaitMs });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { DatabaseError } from "pg";
+import { BatchWaitTimeout } from "./batches";
 
 /** What PostgreSQL said, as Prisma's driver adapter passes it on. */
 interface DriverCause {
@@ -33,7 +34,7 @@ const POOL_TIMEOUTS = new Set(["timeout exceeded when trying to connect", "Conne
 
 /**
  * The database did not get to a statement in time: no connection of the
- * pool came free, a lock was not granted within lock_timeout (55P03), or
+ * pool (or, for a write, no place in a batch) came free, a lock was not granted within lock_timeout (55P03), or
  * the statement ran out of statement_timeout (57014). The statement never
  * ran or was cancelled and its transaction rolled back, so nothing was
  * changed; the same request may be sent again. Prisma passes a pool timeout
@@ -41,5 +42,7 @@ const POOL_TIMEOUTS = new Set(["timeout exceeded when trying to connect", "Conne
  */
 export function isDatabaseBusy(error: unknown): boolean {
   const state = sqlState(error);
-  return state === "55P03" || state === "57014" || (error instanceof Error && POOL_TIMEOUTS.has(error.message));
+  return (
+    state === "55P03" || state === "57014" || error instanceof BatchWaitTimeout || (error instanceof Error && POOL_TIMEOUTS.has(error.message))
+  );
 }
