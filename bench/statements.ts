@@ -29,7 +29,8 @@ async function captured<T>(url: string, work: (ledger: Ledger) => Promise<T>): P
   const statements: Statement[] = [];
   const database = createDatabase(url, { poolSize: 1, onQuery: (sql, _ms, params) => statements.push({ sql, params }) });
   try {
-    const ledger = await Ledger.create(database.db, database.sql);
+    // One write at a time: each is its own statement, as a write that arrives alone.
+    const ledger = await Ledger.create(database.db, database.sql, { writeConcurrency: 1, writeWaitMs: 5000 });
     statements.length = 0; // the ledger's own start-up reads are not part of the operation
     const result = await work(ledger);
     return { result, statements };

@@ -16,19 +16,12 @@ export { canSee, ownerScope, ROLES, type Caller, type Role } from "./caller";
 /** A hold lasts 7 days unless told otherwise, 30 at most (the server's settings: HOLD_DEFAULT_EXPIRY_SECONDS, HOLD_MAX_EXPIRY_SECONDS). */
 const DEFAULT_HOLD_LIMITS: HoldLimits = { defaultExpirySeconds: 7 * 86_400, maxExpirySeconds: 30 * 86_400 };
 
-/**
- * How many write statements (batches of entries) may run at once (the server's setting: DB_WRITE_CONCURRENCY).
- * Fewer batches at once make bigger ones: on 2 cores, 2 wrote 6-17 % more than 4, and 1 more debits but fewer transfers.
- */
-export const DEFAULT_WRITE_CONCURRENCY = 2;
-
-const DEFAULT_WRITE_WAIT_MS = 5000;
-
 export interface LedgerOptions {
   holds?: HoldLimits;
-  writeConcurrency?: number;
+  /** How many write statements (batches of entries) may run at once (the server's DB_WRITE_CONCURRENCY). */
+  writeConcurrency: number;
   /** How long a write may wait for its batch before it is answered as the database being busy (the server's DB_POOL_TIMEOUT_MS). */
-  writeWaitMs?: number;
+  writeWaitMs: number;
 }
 
 /** The ledger: every money rule of Solvent, with no GraphQL or HTTP in it. */
@@ -46,7 +39,7 @@ export class Ledger {
     readonly lookups: Lookups,
   ) {}
 
-  static async create(db: Db, sql: Sql, { holds = DEFAULT_HOLD_LIMITS, writeConcurrency = DEFAULT_WRITE_CONCURRENCY, writeWaitMs = DEFAULT_WRITE_WAIT_MS }: LedgerOptions = {}): Promise<Ledger> {
+  static async create(db: Db, sql: Sql, { holds = DEFAULT_HOLD_LIMITS, writeConcurrency, writeWaitMs }: LedgerOptions): Promise<Ledger> {
     const currencies = await Currencies.load(db);
     const directory = new AccountDirectory(db);
     const journal = new Journal(db, sql, currencies, { concurrency: writeConcurrency, maxWaitMs: writeWaitMs });
