@@ -11,6 +11,7 @@ import { openAccount, postingCount, tally } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
 import { ledgerViolations } from "./support/ledgerInvariant";
 import { minorUnits, money } from "./support/money";
+import { statementCounts } from "./support/statements";
 
 /*
  * Writes go to the database in batches (src/ledger/journal.ts, post_entries):
@@ -32,12 +33,8 @@ const debit = (accountId: string, amount: string, idempotencyKey = key("debit"),
   server.query(DebitDocument, { input: { accountId, amount, idempotencyKey, reference } }).then((r) => r.debit);
 const balanceOf = async (id: string) => (await server.query(AccountByIdDocument, { id })).account!;
 
-/** How many write statements the server has sent (its statement metrics). */
-async function writeStatements(): Promise<number> {
-  const text = await (await fetch(server.url.replace(/\/graphql$/, "/metrics"))).text();
-  const line = text.split("\n").find((l) => l.startsWith('solvent_db_query_duration_seconds_count{statement="post_entries"} '));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
+/** How many write statements the server has sent. */
+const writeStatements = async () => (await statementCounts(server)).get("post_entries") ?? 0;
 
 const deadlocks = async () =>
   Number((await server.sql.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")).rows[0].deadlocks);

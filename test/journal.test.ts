@@ -15,6 +15,7 @@ import {
 import { credit, openAccount } from "./support/flows";
 import { key, startTestServer, type TestServer } from "./support/harness";
 import { databaseDigest, ledgerViolations } from "./support/ledgerInvariant";
+import { statementCounts } from "./support/statements";
 
 /*
  * The double-entry journal: every movement is one entry whose lines and
@@ -119,6 +120,39 @@ describe("postJournalEntry", () => {
     });
     expect(await balance(payer.id)).toBe("89.70");
     expect((await server.query(JournalEntryByIdDocument, { id: entry.id })).journalEntry).toEqual(entry);
+  });
+
+  test("an entry lists its lines in the order they were given, when posted and when read again", async () => {
+    // Lines written in the same millisecond used to come back in any order (their ids differed only in random bits).
+    const accounts = await Promise.all([1, 2, 3, 4, 5].map(() => openAccount(server, { deposit: "100" })));
+    const types = ["CREDIT", "DEBIT", "CREDIT", "DEBIT", "CREDIT"] as const;
+    const amounts = ["1.00", "2.00", "1.00", "1.00", "1.00"];
+    for (let round = 0; round < 8; round++) {
+      const order = round % 2 === 0 ? accounts : [...accounts].reverse();
+      const lines = order.map((account, i) => ({ accountId: account.id, type: types[i], amount: amounts[i] }));
+      const posted = await post(lines);
+      if (posted.__typename !== "PostJournalEntrySuccess") throw new Error(JSON.stringify(posted));
+      expect(posted.journalEntry.transactions.map((t) => [t.account.id, t.type])).toEqual(lines.map((l) => [l.accountId, l.type]));
+      const read = (await server.query(JournalEntryByIdDocument, { id: posted.journalEntry.id })).journalEntry!;
+      expect(read.transactions.map((t) => t.id)).toEqual(posted.journalEntry.transactions.map((t) => t.id));
+    }
+  });
+
+  test("the answer's lines and accounts are the write's own: nothing is read again to answer", async () => {
+    const { lines } = await paymentWithFee();
+    expect((await post(lines)).__typename).toBe("PostJournalEntrySuccess"); // the accounts' currencies are known from here on
+    const before = await statementCounts(server);
+    const result = await post(lines.map((line) => ({ ...line, amount: line.type === "DEBIT" ? "1.30" : line.amount === "10.00" ? "1.00" : "0.30" })));
+    const after = await statementCounts(server);
+    if (result.__typename !== "PostJournalEntrySuccess") throw new Error(JSON.stringify(result));
+    const sent = [...after].filter(([name, count]) => count !== (before.get(name) ?? 0)).map(([name]) => name);
+    expect(sent).toEqual(["post_entries"]);
+    expect(result.journalEntry.transactions.map((t) => [t.account.id, t.amount, t.balanceAfter])).toEqual([
+      [lines[0].accountId, "1.30", "88.40"],
+      [lines[1].accountId, "1.00", "11.00"],
+      [lines[2].accountId, "0.30", "0.60"],
+    ]);
+    expect((await server.query(JournalEntryByIdDocument, { id: result.journalEntry.id })).journalEntry).toEqual(result.journalEntry);
   });
 
   test("each refusal answers its union member and changes nothing", async () => {

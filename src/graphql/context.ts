@@ -5,6 +5,7 @@ import type { EventHub } from "../events";
 import type { Caller, Ledger } from "../ledger";
 import type { AccountFacts } from "../ledger/accountDirectory";
 import type { HistoryRequest, Page } from "../ledger/history";
+import type { Posted } from "../ledger/journal";
 import { isUuid } from "../ledger/validation";
 
 export interface Context {
@@ -90,3 +91,16 @@ export function createLoaders(ledger: Ledger, { cache = true } = {}) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * Remembers an entry a write answered with, its lines and their accounts as
+ * the write left them, so that the answer's fields read none of them again.
+ */
+export function primeEntry(loaders: Loaders, entry: JournalEntry, lines: Posted[]) {
+  loaders.journalEntry.prime(entry.id, entry);
+  loaders.entryLines.prime(entry.id, lines.map((line) => line.transaction));
+  for (const { transaction, account } of lines) {
+    loaders.transaction.prime(transaction.id, transaction);
+    loaders.account.prime(account.id, account);
+  }
+}

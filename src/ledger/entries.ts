@@ -6,7 +6,7 @@ import type { Caller } from "./caller";
 import type { Currencies } from "./currencies";
 import { fail } from "./failures";
 import { claimOf } from "./idempotency";
-import { posted, type Journal, type Line, type Written } from "./journal";
+import { posted, type Journal, type Line, type Posted, type Written } from "./journal";
 import { annotationRules, annotations } from "./postings";
 import { only, type ResultOf } from "./results";
 import { Violations } from "./validation";
@@ -29,6 +29,8 @@ export interface PostJournalEntryInput {
 export interface PostJournalEntrySuccess {
   outcome: "PostJournalEntrySuccess";
   journalEntry: JournalEntry;
+  /** Its lines in their order, each with its account as the entry left it (as it is now, when replayed). */
+  lines: Posted[];
   replayed: boolean;
 }
 
@@ -96,11 +98,10 @@ export class Entries {
       description: input.description ?? null,
       metadata: input.metadata ?? null,
     });
-    const success = (written: Written, replayed: boolean): PostJournalEntrySuccess => ({
-      outcome: "PostJournalEntrySuccess",
-      journalEntry: posted(written).entry,
-      replayed,
-    });
+    const success = (written: Written, replayed: boolean): PostJournalEntrySuccess => {
+      const { entry, lines } = posted(written);
+      return { outcome: "PostJournalEntrySuccess", journalEntry: entry, lines, replayed };
+    };
     return this.journal.post(caller, { kind: "TRANSFER", lines, ...annotations(input) }, claim, success);
   }
 

@@ -34,7 +34,8 @@ export class JournalEntryResolver {
   }
 
   @FieldResolver(() => [Transaction], {
-    description: "The lines on accounts, one per account. A customer sees only the lines on its own accounts.",
+    description:
+      "The lines on accounts, one per account, in the order they were posted: postJournalEntry's as given, a transfer's debit first. A customer sees only the lines on its own accounts.",
   })
   async transactions(@Root() entry: JournalEntryRow, @Ctx() ctx: Context): Promise<TransactionRow[]> {
     const lines = await ctx.loaders.entryLines.load(entry.id);

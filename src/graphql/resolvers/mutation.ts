@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver, UseMiddleware, type MiddlewareFn } from "type-graphql";
 import type { Rule } from "../authorization";
-import type { Context } from "../context";
+import { primeEntry, type Context } from "../context";
 import {
   CloseAccountInput,
   CloseAccountResult,
@@ -138,11 +138,13 @@ export class MutationResolver {
     description:
       "Moves money among accounts of one currency in one balanced entry (e.g. payer DEBIT 10.30, payee CREDIT 10.00, fees CREDIT 0.30), all lines or none. Admins only. Idempotent: a retry with the same idempotencyKey and request replays the first answer.",
   })
-  postJournalEntry(
+  async postJournalEntry(
     @Ctx() ctx: Context,
     @Arg("input", () => PostJournalEntryInput, { description: "The lines, the idempotency key and the annotations." }) input: PostJournalEntryInput,
   ) {
-    return ctx.ledger.entries.post(ctx.caller, input);
+    const result = await ctx.ledger.entries.post(ctx.caller, input);
+    if (result.outcome === "PostJournalEntrySuccess") primeEntry(ctx.loaders, result.journalEntry, result.lines);
+    return result;
   }
 
   @Authorized<Rule>("admin", "teller")
