@@ -7,6 +7,7 @@ import {
   OpenAccountDocument,
   PostJournalEntryDocument,
   ReverseTransactionDocument,
+  TwoJournalEntriesDocument,
   TransferInFullDocument,
   UpdateAccountDocument,
   type JournalLineInput,
@@ -142,7 +143,7 @@ describe("postJournalEntry", () => {
     const { lines } = await paymentWithFee();
     expect((await post(lines)).__typename).toBe("PostJournalEntrySuccess"); // the accounts' currencies are known from here on
     const before = await statementCounts(server);
-    const result = await post(lines.map((line) => ({ ...line, amount: line.type === "DEBIT" ? "1.30" : line.amount === "10.00" ? "1.00" : "0.30" })));
+    const result = await post(lines.map((line, i) => ({ ...line, amount: ["1.30", "1.00", "0.30"][i] })));
     const after = await statementCounts(server);
     if (result.__typename !== "PostJournalEntrySuccess") throw new Error(JSON.stringify(result));
     const sent = [...after].filter(([name, count]) => count !== (before.get(name) ?? 0)).map(([name]) => name);
@@ -153,6 +154,20 @@ describe("postJournalEntry", () => {
       [lines[2].accountId, "0.30", "0.60"],
     ]);
     expect((await server.query(JournalEntryByIdDocument, { id: result.journalEntry.id })).journalEntry).toEqual(result.journalEntry);
+  });
+
+  test("two entries on the same accounts in one request: each answer shows the accounts as its own write left them", async () => {
+    const { lines } = await paymentWithFee();
+    const data = await server.query(TwoJournalEntriesDocument, {
+      first: { lines, idempotencyKey: key("first") },
+      second: { lines, idempotencyKey: key("second") },
+    });
+    for (const answer of [data.first, data.second]) {
+      if (answer.__typename !== "PostJournalEntrySuccess") throw new Error(answer.__typename);
+      for (const line of answer.journalEntry.transactions) {
+        expect([line.account.balance, line.account.version]).toEqual([line.balanceAfter, line.accountVersion]);
+      }
+    }
   });
 
   test("each refusal answers its union member and changes nothing", async () => {
