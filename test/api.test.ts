@@ -19,6 +19,7 @@ import {
   TransactionByReferenceDocument,
   TransactionsDocument,
   TransferInFullDocument,
+  TwoDebitsDocument,
   UpdateAccountDocument,
   type OpenAccountInput,
   type PostingInput,
@@ -409,6 +410,22 @@ describe("debit", () => {
 
     const exact = member(await debitOf({ accountId: account.id, amount: "10.50" }), "PostingSuccess");
     expect(exact.account).toMatchObject({ balance: "0.00", version: 2 });
+  });
+
+  test("two debits of one account in one request: each answer shows the account as its own debit left it", async () => {
+    const account = await openAccount(server, { deposit: "10" });
+    const data = await server.query(TwoDebitsDocument, {
+      first: { accountId: account.id, amount: "1", idempotencyKey: key() },
+      second: { accountId: account.id, amount: "2", idempotencyKey: key() },
+    });
+    const seen = [data.first, data.second].map((answer) => {
+      if (answer.__typename !== "PostingSuccess") throw new Error(answer.__typename);
+      return answer.transaction;
+    });
+    expect(seen).toEqual([
+      { balanceAfter: "9.00", accountVersion: 2, account: { balance: "9.00", version: 2 } },
+      { balanceAfter: "7.00", accountVersion: 3, account: { balance: "7.00", version: 3 } },
+    ]);
   });
 });
 

@@ -95,14 +95,12 @@ export type Loaders = ReturnType<typeof createLoaders>;
 /**
  * Remembers an entry a write answered with, its lines and their accounts as
  * the write left them, so that the answer's fields read none of them again.
- * What an earlier mutation of the request left in the loaders is replaced:
- * mutations run one after the other, and each answer shows its own write.
  */
 export function primeEntry(loaders: Loaders, entry: JournalEntry, lines: Posted[]) {
-  loaders.journalEntry.clear(entry.id).prime(entry.id, entry);
-  loaders.entryLines.clear(entry.id).prime(entry.id, lines.map((line) => line.transaction));
+  loaders.journalEntry.prime(entry.id, entry);
+  loaders.entryLines.prime(entry.id, lines.map((line) => line.transaction));
   for (const { transaction, account } of lines) {
-    loaders.transaction.clear(transaction.id).prime(transaction.id, transaction);
-    loaders.account.clear(account.id).prime(account.id, account);
+    loaders.transaction.prime(transaction.id, transaction);
+    loaders.account.prime(account.id, account);
   }
 }

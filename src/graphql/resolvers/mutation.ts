@@ -34,8 +34,18 @@ export const recordOutcome: MiddlewareFn<Context> = async ({ context }, next) =>
   return result;
 };
 
+/**
+ * Mutations of a request run one after another, each answer read before the
+ * next starts: before each, the request's loaders forget what earlier answers
+ * read, which this mutation may change (its answer shows the ledger after it).
+ */
+const forgetEarlierReads: MiddlewareFn<Context> = ({ context }, next) => {
+  for (const loader of Object.values(context.loaders)) loader.clearAll();
+  return next();
+};
+
 @Resolver()
-@UseMiddleware(recordOutcome)
+@UseMiddleware(forgetEarlierReads, recordOutcome)
 export class MutationResolver {
   @Authorized<Rule>("admin")
   @Mutation(() => OpenAccountResult, {
