@@ -7,7 +7,6 @@ import {
   OpenAccountDocument,
   PostJournalEntryDocument,
   ReverseTransactionDocument,
-  TwoJournalEntriesDocument,
   TransferInFullDocument,
   UpdateAccountDocument,
   type JournalLineInput,
@@ -154,20 +153,6 @@ describe("postJournalEntry", () => {
       [lines[2].accountId, "0.30", "0.60"],
     ]);
     expect((await server.query(JournalEntryByIdDocument, { id: result.journalEntry.id })).journalEntry).toEqual(result.journalEntry);
-  });
-
-  test("two entries on the same accounts in one request: each answer shows the accounts as its own write left them", async () => {
-    const { lines } = await paymentWithFee();
-    const data = await server.query(TwoJournalEntriesDocument, {
-      first: { lines, idempotencyKey: key("first") },
-      second: { lines, idempotencyKey: key("second") },
-    });
-    for (const answer of [data.first, data.second]) {
-      if (answer.__typename !== "PostJournalEntrySuccess") throw new Error(answer.__typename);
-      for (const line of answer.journalEntry.transactions) {
-        expect([line.account.balance, line.account.version]).toEqual([line.balanceAfter, line.accountVersion]);
-      }
-    }
   });
 
   test("each refusal answers its union member and changes nothing", async () => {
